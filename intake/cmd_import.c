@@ -1,0 +1,9 @@
+/* Placeholder until this part is built: says so and fails cleanly. */
+#include "intake/intake.h"
+#include <stdio.h>
+int cmd_import(const struct cli *cli, int argc, char **argv)
+{
+	(void)cli; (void)argc;
+	fprintf(stderr, "replyclock: '%s' is not built yet (see README)\n", argv[0]);
+	return 70;
+}
