@@ -1,0 +1,42 @@
+/* Business-hours calendars (SPEC §4.5): a time zone, weekly open intervals in
+ * local wall time, and closures read from iCalendar files with libical.
+ * Business time is computed here and nowhere else.
+ *
+ * All queries are pure functions of the built calendar; instants are UTC
+ * seconds (time_t), never interpreted through the process's TZ. */
+#ifndef RC_CALENDAR_H
+#define RC_CALENDAR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "tracker/config.h"
+
+struct calendar;
+
+/* Builds a calendar from its configuration section, reading every .ics file.
+ * A bad file gives NULL and *err "FILE:LINE: what" (malloc'd). The caller
+ * owns the result. */
+struct calendar *calendar_build(const struct cfg_calendar *cc, char **err);
+void calendar_free(struct calendar **cal);
+
+const char *calendar_name(const struct calendar *cal);
+/* SHA-256 hex of the configuration and the .ics files' bytes: tells which
+ * version of a calendar judged a request. Owned by the calendar. */
+const char *calendar_digest(const struct calendar *cal);
+
+/* Seconds of open time in [a, b); 0 when b <= a. */
+int64_t calendar_business_seconds(const struct calendar *cal, time_t a, time_t b);
+/* The latest instant t with business_seconds(a, t) == seconds, i.e. when the
+ * (seconds+1)th business second begins. Returns 0, or -1 with *err when the
+ * calendar has no open time within reach (no loop forever). */
+int calendar_due_at(const struct calendar *cal, time_t a, int64_t seconds, time_t *due, char **err);
+/* "same-day HH:MM" rule of SPEC §4.5. */
+int calendar_same_day_due(const struct calendar *cal, time_t a, int hour, int minute, time_t *due,
+			  char **err);
+bool calendar_is_open(const struct calendar *cal, time_t t);
+/* First instant >= t that is open; -1 with *err if none before 2100. */
+int calendar_next_open(const struct calendar *cal, time_t t, time_t *out, char **err);
+
+#endif
