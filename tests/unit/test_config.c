@@ -1,7 +1,9 @@
 /* Unit tests of the configuration reader (SPEC §2): a full valid file, the
  * shipped example, bad files with their messages and lines, value parsers,
  * suggestions and secrets. */
+#include "tracker/cli.h"
 #include "tracker/config.h"
+#include "tracker/log.h"
 #include "tracker/util.h"
 
 #include <CUnit/Basic.h>
@@ -739,6 +741,7 @@ static void expect_secret_error(const struct config *cfg, const struct secret_re
 	char *out = NULL, *err = NULL;
 	CU_ASSERT_EQUAL(secret_resolve(cfg, ref, &out, &err), -1);
 	CU_ASSERT_PTR_NULL(out);
+	free(out);
 	int ok = err && strstr(err, want) && strstr(err, "t.conf:7: ");
 	if (!ok)
 		fprintf(stderr, "\nsecret: want '%s', got '%s'\n", want, err ? err : "(none)");
@@ -848,6 +851,74 @@ static void config__secret_never_in_errors(void)
 	}
 }
 
+static void config__crlf_and_bom(void)
+{
+	struct config *cfg = parse_ok("\xef\xbb\xbf[database]\r\nconninfo = dbname=x\r\n[alerts]\r\nto = a@b.no, c@d.no\r\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_STRING_EQUAL(cfg->db_conninfo, "dbname=x");
+	CU_ASSERT_EQUAL_FATAL(cfg->alerts.to.n, 2);
+	CU_ASSERT_STRING_EQUAL(cfg->alerts.to.v[1], "c@d.no");
+	config_free(&cfg);
+	/* UTF-8 is fine in values. */
+	cfg = parse_ok(BASE "[customer x]\nname = Bl\xc3\xa5" "b\xc3\xa6r AS\nmatch = @x.no\n");
+	CU_ASSERT_STRING_EQUAL(cfg ? cfg->customers[0].display_name : "", "Bl\xc3\xa5" "b\xc3\xa6r AS");
+	config_free(&cfg);
+	/* Overlong encodings and surrogates are not UTF-8. */
+	expect_error("overlong", BASE "[alerts]\ncommand = \xc0\xaf\n", BASE_LINES + 2, "not UTF-8");
+	expect_error("surrogate", BASE "[alerts]\ncommand = \xed\xa0\x80\n", BASE_LINES + 2, "not UTF-8");
+}
+
+struct captured {
+	struct strbuf all;
+	int lines;
+};
+
+static void capture_sink(enum log_level lvl, const char *line, void *ud)
+{
+	struct captured *c = ud;
+	(void)lvl;
+	strbuf_appendf(&c->all, "%s\n", line);
+	c->lines++;
+}
+
+/* What `-c FILE` does with a bad file: one logged line naming FILE:LINE,
+ * exit code 78, and never the secret that was typed into the file. */
+static void config__cli_exit_78_no_secret_logged(void)
+{
+	static const char text[] = "[mailbox m]\nhost = h\nusername = u\npassword = hunter2secret\n";
+	char *path = write_file("bad.conf", text, sizeof text - 1, 0600);
+	struct captured cap = { .lines = 0 };
+	strbuf_init(&cap.all, 0);
+	log_set_sink(capture_sink, &cap);
+	struct cli cli = { .config_path = path, .verbosity = 0 };
+	int code = 0;
+	struct config *cfg = cli_load_config(&cli, &code);
+	CU_ASSERT_PTR_NULL(cfg);
+	CU_ASSERT_EQUAL(code, 78);
+	CU_ASSERT_EQUAL(cap.lines, 1);
+	char *want = xasprintf("%s:4: unknown key 'password' in [mailbox]; did you mean 'password_file'?", path);
+	CU_ASSERT_PTR_NOT_NULL(cap.all.s ? strstr(cap.all.s, want) : NULL);
+	free(want);
+
+	/* Resolving secrets logs nothing, and failures do not carry the secret. */
+	struct config fake = { .path = path };
+	struct secret_ref ref = { .kind = SECRET_COMMAND, .value = "echo hunter2secret; exit 1", .line = 4,
+				  .key = "password_command" };
+	char *out = NULL, *err = NULL;
+	CU_ASSERT_EQUAL(secret_resolve(&fake, &ref, &out, &err), -1);
+	CU_ASSERT_PTR_NULL(err ? strstr(err, "hunter2") : (char *)1);
+	free(err);
+	ref.value = "echo hunter2secret";
+	CU_ASSERT_EQUAL(secret_resolve(&fake, &ref, &out, &err), 0);
+	free(out);
+	log_set_sink(NULL, NULL);
+	CU_ASSERT_EQUAL(cap.lines, 1);
+	CU_ASSERT_PTR_NULL(strstr(cap.all.s ? cap.all.s : "", "hunter2"));
+	strbuf_free(&cap.all);
+	unlink(path);
+	free(path);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/rc-config-XXXXXX");
@@ -870,6 +941,8 @@ int main(void)
 	CU_add_test(s, "config__example_file_parses", config__example_file_parses);
 	CU_add_test(s, "config__secrets", config__secrets);
 	CU_add_test(s, "config__secret_never_in_errors", config__secret_never_in_errors);
+	CU_add_test(s, "config__crlf_and_bom", config__crlf_and_bom);
+	CU_add_test(s, "config__cli_exit_78_no_secret_logged", config__cli_exit_78_no_secret_logged);
 	CU_basic_set_mode(CU_BRM_NORMAL);
 	CU_basic_run_tests();
 	unsigned failures = CU_get_number_of_failures();
