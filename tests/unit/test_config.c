@@ -344,6 +344,22 @@ static void config__defaults(void)
 	CU_ASSERT_EQUAL(cfg->report.smtp_security, SEC_NONE);
 	config_free(&cfg);
 
+	/* Empty optional values mean "not set". */
+	cfg = parse_ok(BASE MBX "since =\nca_file =\n[report]\nsmtp_url =\nfrom =\nsmtp_username =\n"
+			    "smtp_password_file =\n[alerts]\ncommand =\nto =\n[resolution]\nresolved_keyword =\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(cfg->mailboxes[0].since, 0);
+	CU_ASSERT_PTR_NULL(cfg->mailboxes[0].ca_file);
+	CU_ASSERT_PTR_NULL(cfg->report.smtp_url);
+	CU_ASSERT_PTR_NULL(cfg->report.smtp_host);
+	CU_ASSERT_PTR_NULL(cfg->report.from);
+	CU_ASSERT_PTR_NULL(cfg->report.smtp_username);
+	CU_ASSERT_EQUAL(cfg->report.smtp_password.kind, SECRET_NONE);
+	CU_ASSERT_PTR_NULL(cfg->alerts.command);
+	CU_ASSERT_EQUAL(cfg->alerts.to.n, 0);
+	CU_ASSERT_PTR_NULL(cfg->resolution.resolved_keyword);
+	config_free(&cfg);
+
 	/* Only calendars (for `replyclock calendar`): no default policy needed. */
 	cfg = parse_ok("[calendar c]\ntimezone = UTC\nhours = mon 00:00-24:00\n");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
