@@ -260,7 +260,7 @@ int cfg_begin_section(struct cfg_parser *p, const struct cfg_section *sec, const
 			return -1;
 		}
 		if (cv_check_name(name) < 0) {
-			cfg_error(p, p->line, "bad name '%s' for [%s]; use letters, digits, '_', '-' or '.'",
+			cfg_error(p, p->line, "bad name '%.64s' for [%s]; use letters, digits, '_', '-' or '.' (at most 64)",
 				  name, sec->name);
 			return -1;
 		}

@@ -479,6 +479,9 @@ static const struct bad_case bad_cases[] = {
 	{ "unnamed mailbox", "[mailbox]\n", 1, "[mailbox] needs a name", false },
 	{ "bad header", "[alerts\n", 1, "section header without ']'", false },
 	{ "empty host", "[mailbox m]\nhost =\n", 2, "host is empty", false },
+	{ "bad section name", "[customer a/b]\n", 1, "bad name 'a/b' for [customer]", false },
+	{ "long key", "[alerts]\naaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa = 1\n", 2,
+	  "bad key name before '='", false },
 	{ "key outside section", "host = x\n[team]\n", 1, "key 'host' outside any section", true },
 	{ "customer without policy", "[calendar c]\ntimezone = UTC\nhours = mon 08:00-09:00\n[policy p]\ncalendar = c\n"
 	  "first_response = 1h\n[customer x]\nmatch = @x.no\n", 7, "customer 'x' has no policy and [defaults] names none", true },
@@ -935,6 +938,48 @@ static void config__cli_exit_78_no_secret_logged(void)
 	free(path);
 }
 
+/* Random edits of the example file: every result is a config or one
+ * "FILE:..." line, never a crash (run this suite under ASan too). */
+static void config__mutations_never_crash(void)
+{
+	FILE *f = fopen("contrib/replyclock.conf.example", "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	char base[16384];
+	size_t len = fread(base, 1, sizeof base - 1, f);
+	fclose(f);
+	base[len] = '\0';
+	static const char pool[] = "[]=,\"#;\\ \n\t@:-0123456789abchms%\xc3\xff";
+	unsigned seed = 12345;
+	int ok = 0, bad = 0;
+	for (int i = 0; i < 3000; i++) {
+		char text[sizeof base];
+		memcpy(text, base, len + 1);
+		int edits = 1 + rand_r(&seed) % 4;
+		for (int e = 0; e < edits; e++) {
+			size_t at = (size_t)rand_r(&seed) % len;
+			char c = pool[(size_t)rand_r(&seed) % (sizeof pool - 1)];
+			if (rand_r(&seed) % 3 == 0)
+				memmove(text + at, text + at + 1, len - at); /* delete a byte */
+			else
+				text[at] = c;
+		}
+		char *err = NULL;
+		struct config *cfg = config_parse(text, "m.conf", &err);
+		CU_ASSERT((cfg == NULL) != (err == NULL));
+		if (err) {
+			CU_ASSERT_EQUAL(strncmp(err, "m.conf:", 7), 0);
+			CU_ASSERT_PTR_NULL(strchr(err, '\n'));
+			bad++;
+		} else {
+			ok++;
+		}
+		config_free(&cfg);
+		free(err);
+	}
+	CU_ASSERT(bad > 1000); /* the edits do break most files... */
+	CU_ASSERT(ok > 0);     /* ...but not all (e.g. inside comments) */
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/rc-config-XXXXXX");
@@ -958,6 +1003,7 @@ int main(void)
 	CU_add_test(s, "config__secrets", config__secrets);
 	CU_add_test(s, "config__secret_never_in_errors", config__secret_never_in_errors);
 	CU_add_test(s, "config__crlf_and_bom", config__crlf_and_bom);
+	CU_add_test(s, "config__mutations_never_crash", config__mutations_never_crash);
 	CU_add_test(s, "config__cli_exit_78_no_secret_logged", config__cli_exit_78_no_secret_logged);
 	CU_basic_set_mode(CU_BRM_NORMAL);
 	CU_basic_run_tests();
