@@ -203,13 +203,14 @@ static int parse_header(struct cfg_parser *p, char *s)
 
 static int unknown_key(struct cfg_parser *p, const char *key)
 {
-	const char *hint = cfg_suggest_key(p->sec, key);
-	char *elsewhere = hint ? NULL : cfg_sections_with_key(key);
-	if (hint)
-		cfg_error(p, p->line, "unknown key '%s' in [%s]; did you mean '%s'?", key, p->sec->name, hint);
-	else if (elsewhere)
+	/* A key that exists verbatim elsewhere is more likely misplaced than misspelt. */
+	char *elsewhere = cfg_sections_with_key(key);
+	const char *hint = elsewhere ? NULL : cfg_suggest_key(p->sec, key);
+	if (elsewhere)
 		cfg_error(p, p->line, "key '%s' does not belong in [%s]; it goes in %s", key, p->sec->name,
 			  elsewhere);
+	else if (hint)
+		cfg_error(p, p->line, "unknown key '%s' in [%s]; did you mean '%s'?", key, p->sec->name, hint);
 	else
 		cfg_error(p, p->line, "unknown key '%s' in [%s]", key, p->sec->name);
 	free(elsewhere);

@@ -409,6 +409,8 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown key", "[mailbox m]\nhots = x\n", 2, "unknown key 'hots' in [mailbox]; did you mean 'host'?", false },
 	{ "unknown section", "[mailbx m]\n", 1, "unknown section [mailbx]; did you mean 'mailbox'?", false },
 	{ "key in wrong section", "[alerts]\ntimezone = UTC\n", 2, "it goes in [calendar] or [report]", false },
+	{ "misplaced not misspelt", "[customer x]\nmatch = @x.no\nto = a@x.no\n", 3,
+	  "key 'to' does not belong in [customer]; it goes in [alerts] or [report]", false },
 	{ "duplicate key", "[mailbox m]\nhost = a\nhost = b\n", 3, "duplicate key 'host' in [mailbox] (first set on line 12)", false },
 	{ "duplicate named section", "[calendar c]\ntimezone = UTC\nhours = mon 08:00-09:00\n", 1,
 	  "duplicate section [calendar c] (first defined on line 3)", false },
