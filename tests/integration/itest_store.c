@@ -281,6 +281,16 @@ static void store__cli_open_store_refuses_behind_schema(void)
 	CU_ASSERT_PTR_NOT_NULL(s);
 	CU_ASSERT_EQUAL(code, 0);
 	store_close(&s);
+	/* a database a newer replyclock migrated: 65, not "try again later" */
+	free(pgt_query(&d2, "INSERT INTO replyclock.schema_migrations (number, name) VALUES (999, '999_future')"));
+	log_set_sink(capture, NULL);
+	s = cli_open_store(&cfg, &code);
+	log_set_sink(NULL, NULL);
+	CU_ASSERT_PTR_NULL(s);
+	CU_ASSERT_EQUAL(code, RC_EX_DATAERR);
+	CU_ASSERT_PTR_NOT_NULL(captured.s && strstr(captured.s, "newer than this replyclock"));
+	strbuf_free(&captured);
+	store_close(&s);
 	pgt_db_drop(&d2);
 }
 
