@@ -631,6 +631,15 @@ static void store__insert_rate_10000(void)
 	CU_ASSERT_EQUAL(count_where("message_id LIKE 'bench-%'"), N);
 	printf("\n    store: %d sightings (~%zu B of headers each) in batches of %d: %.2f s, %.0f/s\n", N,
 	       v[0].raw_headers_len, BATCH, secs, N / secs);
+	/* the same 10,000 as one batch (one transaction) into another folder */
+	st = folder(s, "bench", "Archive");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	size_t ins = 0;
+	CU_ASSERT_EQUAL(store_sightings(s, st.folder_id, 1, v, N, N, &ins, &err), STORE_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	CU_ASSERT_EQUAL(ins, N);
+	printf("    store: %d sightings in one batch: %.2f s, %.0f/s\n", N, secs, N / secs);
 	free_batch(&v, N);
 	store_close(&s);
 }
@@ -641,7 +650,7 @@ static void store__insert_rate_10000(void)
 static int run_db(const char *conf, const char *arg, char **out)
 {
 	const char *bin = getenv("RC_BIN") ? getenv("RC_BIN") : "build/replyclock";
-	char *cmd = xasprintf("'%s' -q -c '%s' db %s", bin, conf, arg);
+	char *cmd = xasprintf("'%s' -q -c '%s' db %s 2>&1", bin, conf, arg);
 	FILE *p = popen(cmd, "r");
 	free(cmd);
 	struct strbuf b;
@@ -682,8 +691,21 @@ static void store__db_migrate_command_twice(void)
 	/* a database migrated by a newer replyclock: 65 */
 	free(pgt_query(&d2, "INSERT INTO replyclock.schema_migrations (number, name) VALUES (999, '999_future')"));
 	CU_ASSERT_EQUAL(run_db(conf, "migrate", &out), RC_EX_DATAERR);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "newer than this replyclock"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, d2.name));
 	xfree(&out);
 	CU_ASSERT_EQUAL(run_db(conf, "bogus", &out), RC_EX_USAGE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "usage: replyclock db migrate"));
+	xfree(&out);
+	/* no configuration: 78; an unreachable server: 69 */
+	CU_ASSERT_EQUAL(run_db("/nonexistent/replyclock.conf", "migrate", &out), RC_EX_CONFIG);
+	xfree(&out);
+	f = fopen(conf, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fprintf(f, "[database]\nconninfo = host=127.0.0.1 port=1 dbname=nowhere connect_timeout=5\n");
+	fclose(f);
+	CU_ASSERT_EQUAL(run_db(conf, "migrate", &out), RC_EX_UNAVAILABLE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "PostgreSQL at 127.0.0.1:1, database nowhere"));
 	xfree(&out);
 	unlink(conf);
 	free(conf);
@@ -692,6 +714,7 @@ static void store__db_migrate_command_twice(void)
 
 int main(void)
 {
+	log_init(-1);   /* keep the suite's output to its results */
 	if (pgt_db_create(&db, "store") != 0)
 		return 2;
 	if (CU_initialize_registry() != CUE_SUCCESS)
