@@ -228,14 +228,20 @@ __attribute__((format(printf, 2, 3)))
 static void buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	buf_grow(b, (size_t)n);
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
+	buf_grow(b, 64);
+	for (;;) { /* format into the spare room; grow and retry when short */
+		size_t room = b->cap - b->len;
+		va_start(ap, fmt);
+		int n = vsnprintf(b->s + b->len, room, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if ((size_t)n < room) {
+			b->len += (size_t)n;
+			return;
+		}
+		buf_grow(b, (size_t)n);
+	}
 }
 
 static void buf_reset(struct buf *b)
