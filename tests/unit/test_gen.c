@@ -242,6 +242,17 @@ static void gen__different_seed_differs(void)
 	CU_ASSERT_FALSE(files_equal(a, c));
 }
 
+/* The traffic does not depend on where it goes: truth only = truth with outputs. */
+static void gen__output_mode_keeps_traffic(void)
+{
+	char tr[2048], a[PATH_MAX];
+	snprintf(tr, sizeof tr, "%s/truth-only.tsv", work);
+	const char *args[] = { "--seed", "11", "--customers", "10", "--weeks", "6", "--truth", tr, NULL };
+	CU_ASSERT_EQUAL_FATAL(run_gen(NULL, args), 0);
+	path2(a, sizeof a, "a", "truth.tsv");
+	CU_ASSERT(files_equal(a, tr));
+}
+
 /* Parsed facts of one message file. */
 struct parsed {
 	char mid[512], from[512], subject[1024];
@@ -638,6 +649,7 @@ int main(int argc, char **argv)
 	CU_pSuite s = CU_add_suite("gen", NULL, NULL);
 	CU_add_test(s, "gen__same_seed_same_bytes", gen__same_seed_same_bytes);
 	CU_add_test(s, "gen__different_seed_differs", gen__different_seed_differs);
+	CU_add_test(s, "gen__output_mode_keeps_traffic", gen__output_mode_keeps_traffic);
 	CU_add_test(s, "gen__truth_matches_maildir", gen__truth_matches_maildir);
 	CU_add_test(s, "gen__mbox_matches_maildir", gen__mbox_matches_maildir);
 	CU_add_test(s, "gen__truth_request_semantics", gen__truth_request_semantics);
