@@ -210,8 +210,63 @@ static void calendar__properties(void)
 	calendar_free(&c);
 }
 
+/* Weekday closures of a contrib/holidays file against python3-holidays'
+ * output (2020-2035); `skip` lists MMDD days of known differences. */
+static void compare_contrib(const char *zone, const char *contrib, const char *ref, const char *skip)
+{
+	static long dates[4096];
+	char *p = xasprintf("tests/data/%s", ref);
+	size_t n = scan_dates(p, dates, 4096);
+	free(p);
+	struct calendar *c = tcal(zone, "mon-fri 00:00-24:00", contrib, NULL);
+	long bad = 0, closed_days = 0;
+	for (int64_t d = days_from_civil(2020, 1, 1); d < days_from_civil(2036, 1, 1); d++) {
+		int64_t y;
+		unsigned m, dd;
+		civil_from_days(d, &y, &m, &dd);
+		if (weekday_from_days(d) >= 5)
+			continue;
+		char md[8];
+		snprintf(md, sizeof md, "%02u%02u", m, dd);
+		if (skip && strstr(skip, md) && y >= 2021)
+			continue;
+		long ymd = (long)y * 10000 + m * 100 + dd;
+		int in_ref = 0;
+		for (size_t i = 0; i < n; i++)
+			in_ref |= dates[i] == ymd;
+		int closed = bs_date(c, (int)y, (int)m, (int)dd) == 0;
+		closed_days += closed;
+		if (closed != in_ref && bad++ < 10)
+			fprintf(stderr, "\n%s %ld: generated %s, python3-holidays %s\n", contrib, ymd,
+				closed ? "closed" : "open", in_ref ? "holiday" : "no holiday");
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_TRUE(closed_days > 100);
+	calendar_free(&c);
+}
+
+static void calendar__contrib_holidays_norway(void)
+{
+	compare_contrib("Europe/Oslo", "contrib/holidays/norway.ics", "holidays/no-python3-holidays-2020-2035.ics", NULL);
+}
+
+static void calendar__contrib_holidays_sweden(void)
+{
+	compare_contrib("Europe/Stockholm", "contrib/holidays/sweden.ics", "holidays/se-python3-holidays-2020-2035.ics", NULL);
+}
+
+static void calendar__contrib_holidays_us(void)
+{
+	/* python3-holidays 0.10.1 lacks Juneteenth (federal since 2021). */
+	compare_contrib("America/New_York", "contrib/holidays/us-federal.ics", "holidays/us-python3-holidays-2020-2035.ics",
+			"0618 0619 0620");
+}
+
 static void calendar_add_property_tests(CU_pSuite s)
 {
+	CU_add_test(s, "calendar__contrib_holidays_norway", calendar__contrib_holidays_norway);
+	CU_add_test(s, "calendar__contrib_holidays_sweden", calendar__contrib_holidays_sweden);
+	CU_add_test(s, "calendar__contrib_holidays_us", calendar__contrib_holidays_us);
 	CU_add_test(s, "calendar__differential_oslo", calendar__differential_oslo);
 	CU_add_test(s, "calendar__differential_new_york", calendar__differential_new_york);
 	CU_add_test(s, "calendar__differential_sydney_nights", calendar__differential_sydney_nights);

@@ -80,7 +80,7 @@ static struct calendar *tcal_err(const char *zone, const char *hours, const char
 	cc.n_hours = parse_hours(hours, h, 16);
 	char *fc = files ? xstrdup(files) : NULL, *ic = ignore ? xstrdup(ignore) : NULL, *save = NULL;
 	for (char *t = fc ? strtok_r(fc, ",", &save) : NULL; t && cc.holidays.n < 8; t = strtok_r(NULL, ",", &save))
-		fv[cc.holidays.n++] = xasprintf("tests/data/%s", t);
+		fv[cc.holidays.n++] = strncmp(t, "contrib/", 8) ? xasprintf("tests/data/%s", t) : xstrdup(t);
 	for (char *t = ic ? strtok_r(ic, ",", &save) : NULL; t && cc.ignore_events.n < 8; t = strtok_r(NULL, ",", &save))
 		iv[cc.ignore_events.n++] = t;
 	cc.holidays.v = fv;
