@@ -528,19 +528,27 @@ static int read_event(struct ctx *c, icalcomponent *ve, char *const *ignore, siz
 
 static int read_calendar(struct ctx *c, icalcomponent *cal, char *const *ignore, size_t n_ignore)
 {
-	c->root = cal;
+	/* Collect first: libical components have one internal iterator, which
+	 * the VTIMEZONE lookups below would reset. */
+	icalcomponent **v = NULL;
+	size_t n = 0;
 	for (icalcomponent *ve = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT); ve;
 	     ve = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT)) {
+		v = xrealloc(v, (n + 1) * sizeof *v);
+		v[n++] = ve;
+	}
+	c->root = cal;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		if (c->k >= c->sc->n_ev) {
 			*c->err = xasprintf("%s:%d: could not match the events libical found to the file's lines",
 					    c->path, c->sc->ev_begin[c->sc->n_ev - 1]);
-			return -1;
-		}
-		if (read_event(c, ve, ignore, n_ignore) < 0)
-			return -1;
-		c->k++;
+			rc = -1;
+		} else if ((rc = read_event(c, v[i], ignore, n_ignore)) == 0)
+			c->k++;
 	}
-	return 0;
+	free(v);
+	return rc;
 }
 
 int ics_read(struct ics_set *set, const char *path, const char *bytes, size_t len,
@@ -682,7 +690,8 @@ void ics_occurrences(const struct ics_event *ev, int64_t lo, int64_t hi,
 		}
 		icalrecur_iterator_free(it);
 	}
-	qsort(v, n, sizeof *v, cmp64);
+	if (n)
+		qsort(v, n, sizeof *v, cmp64);
 	for (size_t i = 0; i < n; i++)
 		if ((i == 0 || v[i] != v[i - 1]) && !excluded(ev, v[i]))
 			fn(ev, v[i], ud);
