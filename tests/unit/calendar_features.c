@@ -195,6 +195,55 @@ static void calendar__digest(void)
 	CU_ASSERT_PTR_NULL(a);
 }
 
+
+static void calendar__two_events_one_date_and_folding(void)
+{
+	struct calendar *c = tcal("Europe/Oslo", "mon-fri 08:00-16:00",
+				  "holidays/no-python3-holidays-2020-2035.ics,calendar/folded-crlf.ics", NULL);
+	struct calendar_day d;
+	calendar_day(c, 2027, 5, 17, &d);
+	CU_ASSERT_EQUAL(d.n_open, 0);
+	CU_ASSERT_EQUAL_FATAL(d.n_closures, 2);
+	int grunnlov = 0, pinse = 0;
+	for (size_t i = 0; i < d.n_closures; i++) {
+		grunnlov |= !strcmp(d.closures[i].summary, "Grunnlovsdag");
+		pinse |= !strcmp(d.closures[i].summary, "Andre pinsedag");
+		CU_ASSERT_EQUAL(d.closures[i].end - d.closures[i].start, 86400);
+	}
+	CU_ASSERT_TRUE(grunnlov && pinse);
+	calendar_day_free(&d);
+	/* a SUMMARY folded in the middle of a UTF-8 character, CRLF line ends */
+	calendar_day(c, 2026, 6, 1, &d);
+	CU_ASSERT_EQUAL_FATAL(d.n_closures, 1);
+	CU_ASSERT_STRING_EQUAL(d.closures[0].summary,
+			       "Stengt for sommerfest p\xc3\xa5 Bygd\xc3\xb8y med hele staben og alle de andre fra kontoret i Tr\xc3\xb8ndelag");
+	CU_ASSERT_EQUAL(d.closures[0].line, 4);
+	calendar_day_free(&d);
+	/* an ordinary day: open 08-16, no closures */
+	calendar_day(c, 2026, 6, 2, &d);
+	CU_ASSERT_EQUAL_FATAL(d.n_open, 1);
+	CU_ASSERT_EQUAL(d.open[0].start, iso("2026-06-02T08:00:00+02:00"));
+	CU_ASSERT_EQUAL(d.open[0].end, iso("2026-06-02T16:00:00+02:00"));
+	CU_ASSERT_EQUAL(d.n_closures, 0);
+	calendar_day_free(&d);
+	calendar_free(&c);
+}
+
+/* Observances in a real feed close days unless ignore_events names them. */
+static void calendar__observances_ignored(void)
+{
+	struct calendar *raw = tcal("America/New_York", "mon-fri 09:00-17:00", "holidays/mozilla-USHolidays-2021-2030.ics", NULL);
+	struct calendar *ign = tcal("America/New_York", "mon-fri 09:00-17:00", "holidays/mozilla-USHolidays-2021-2030.ics",
+				    "valentine's DAY,Groundhog*");
+	CU_ASSERT_EQUAL(bs_date(raw, 2028, 2, 14), 0); /* Valentine's Day, a Monday */
+	CU_ASSERT_EQUAL(bs_date(ign, 2028, 2, 14), 8 * 3600);
+	CU_ASSERT_EQUAL(bs_date(raw, 2026, 2, 2), 0);  /* Groundhog Day, a Monday */
+	CU_ASSERT_EQUAL(bs_date(ign, 2026, 2, 2), 8 * 3600);
+	CU_ASSERT_EQUAL(bs_date(ign, 2026, 1, 19), 0);  /* ML King Day stays */
+	calendar_free(&raw);
+	calendar_free(&ign);
+}
+
 static void calendar_add_feature_tests(CU_pSuite s)
 {
 	CU_add_test(s, "calendar__recurrence_features", calendar__recurrence_features);
@@ -203,4 +252,6 @@ static void calendar_add_feature_tests(CU_pSuite s)
 	CU_add_test(s, "calendar__no_open_time_is_an_error", calendar__no_open_time_is_an_error);
 	CU_add_test(s, "calendar__bad_files", calendar__bad_files);
 	CU_add_test(s, "calendar__digest", calendar__digest);
+	CU_add_test(s, "calendar__two_events_one_date_and_folding", calendar__two_events_one_date_and_folding);
+	CU_add_test(s, "calendar__observances_ignored", calendar__observances_ignored);
 }
