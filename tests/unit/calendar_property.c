@@ -262,8 +262,43 @@ static void calendar__contrib_holidays_us(void)
 			"0618 0619 0620");
 }
 
+/* Unbounded RRULEs (BYDAY+BYMONTHDAY, split All Saints' Eve...) expanded by
+ * us for 2020-2040, against an expansion by python3-recurring-ical-events. */
+static void calendar__mozilla_se_against_independent_expansion(void)
+{
+	FILE *f = fopen("tests/data/holidays/expected/mozilla-se-weekday-closures-2020-2040.txt", "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	static long want[1024];
+	size_t n = 0;
+	int y, m, d;
+	while (n < 1024 && fscanf(f, "%d-%d-%d", &y, &m, &d) == 3)
+		want[n++] = y * 10000L + m * 100 + d;
+	fclose(f);
+	CU_ASSERT_TRUE(n > 200);
+	struct calendar *c = tcal("Europe/Stockholm", "mon-fri 00:00-24:00", "holidays/mozilla-SwedishHolidays-2020-2029.ics", NULL);
+	size_t k = 0, bad = 0;
+	for (int64_t day = days_from_civil(2020, 1, 1); day < days_from_civil(2041, 1, 1); day++) {
+		int64_t yy;
+		unsigned mm, dd;
+		if (weekday_from_days(day) >= 5)
+			continue;
+		civil_from_days(day, &yy, &mm, &dd);
+		long ymd = (long)yy * 10000 + mm * 100 + dd;
+		int closed = bs_date(c, (int)yy, (int)mm, (int)dd) == 0;
+		int expected = k < n && want[k] == ymd;
+		k += expected;
+		if (closed != expected && bad++ < 10)
+			fprintf(stderr, "\nmozilla SE %ld: ours %s, independent %s\n", ymd, closed ? "closed" : "open",
+				expected ? "closed" : "open");
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(k, n);
+	calendar_free(&c);
+}
+
 static void calendar_add_property_tests(CU_pSuite s)
 {
+	CU_add_test(s, "calendar__mozilla_se_against_independent_expansion", calendar__mozilla_se_against_independent_expansion);
 	CU_add_test(s, "calendar__contrib_holidays_norway", calendar__contrib_holidays_norway);
 	CU_add_test(s, "calendar__contrib_holidays_sweden", calendar__contrib_holidays_sweden);
 	CU_add_test(s, "calendar__contrib_holidays_us", calendar__contrib_holidays_us);
