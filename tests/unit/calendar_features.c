@@ -42,6 +42,11 @@ static void calendar__recurrence_features(void)
 	/* a VTIMEZONE with a Windows name */
 	c = tcal("Europe/Oslo", "mon-fri 08:00-16:00", "calendar/vtimezone.ics", NULL);
 	CU_ASSERT_EQUAL(bs_date(c, 2026, 7, 2), 6 * 3600);
+	/* its own DST rules: 09:00-11:00 is CEST in July (not +01:00) */
+	CU_ASSERT_FALSE(calendar_is_open(c, iso("2026-07-02T09:00:00+02:00")));
+	CU_ASSERT_FALSE(calendar_is_open(c, iso("2026-07-02T10:59:59+02:00")));
+	CU_ASSERT_TRUE(calendar_is_open(c, iso("2026-07-02T11:00:00+02:00")));
+	CU_ASSERT_TRUE(calendar_is_open(c, iso("2026-07-02T08:59:59+02:00")));
 	calendar_free(&c);
 }
 
