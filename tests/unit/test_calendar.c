@@ -179,6 +179,10 @@ static void calendar__dst_edges_in_gap(void)
 	/* 02:30 -> 03:30 CEST: 2.5 h instead of 3.5 h */
 	CU_ASSERT_EQUAL(calendar_business_seconds(c, iso("2026-03-29T00:00:00+01:00"), iso("2026-03-30T00:00:00+02:00")), 9000);
 	CU_ASSERT_EQUAL(calendar_business_seconds(c, iso("2026-03-22T00:00:00+01:00"), iso("2026-03-23T00:00:00+01:00")), 12600);
+	/* fall-back day: 02:30 is its first occurrence (CEST), so 4.5 h */
+	CU_ASSERT_EQUAL(calendar_business_seconds(c, iso("2026-10-25T00:00:00+02:00"), iso("2026-10-26T00:00:00+01:00")), 16200);
+	CU_ASSERT_TRUE(calendar_is_open(c, iso("2026-10-25T00:30:00Z")));
+	CU_ASSERT_FALSE(calendar_is_open(c, iso("2026-10-25T00:29:59Z")));
 	calendar_free(&c);
 	/* closure "02:30-05:00" on 29 March cuts the night shift from 01:30Z */
 	c = tcal("Europe/Oslo", "mon-sun 00:00-04:00", "calendar/recur.ics", NULL);
