@@ -250,30 +250,11 @@ static int parse_hours_item(const char *item, struct hours_interval **v, size_t 
 	return 0;
 }
 
-/* Overlapping intervals are almost always a typo ("mon-fri" and "fri"). */
-static int check_overlaps(const struct hours_interval *v, size_t n, char **err)
-{
-	static const char *const names[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = i + 1; j < n; j++) {
-			unsigned common = v[i].days & v[j].days;
-			if (!common || v[i].end_min <= v[j].start_min || v[j].end_min <= v[i].start_min)
-				continue;
-			int d = __builtin_ctz(common);
-			*err = xasprintf("open hours overlap on %s (%02d:%02d-%02d:%02d and %02d:%02d-%02d:%02d); "
-					 "list each day's hours once", names[d],
-					 v[i].start_min / 60, v[i].start_min % 60, v[i].end_min / 60,
-					 v[i].end_min % 60, v[j].start_min / 60, v[j].start_min % 60,
-					 v[j].end_min / 60, v[j].end_min % 60);
-			return -1;
-		}
-	return 0;
-}
-
 /* The `hours` syntax: comma-separated items "DAYS RANGE [RANGE ...]".
  * DAYS: mon..sun (any case), or a range "mon-fri" that may wrap ("fri-mon").
  * RANGE: HH:MM-HH:MM in local wall time, minute precision, start < end, the
- * end may be 24:00; past midnight is two items. Overlaps are refused. */
+ * end may be 24:00; past midnight is two items. Overlapping or repeated
+ * intervals are kept: the calendar merges them (SPEC 4.5). */
 int cv_parse_hours_list(const struct strlist *items, struct hours_interval **out, size_t *n, char **err)
 {
 	struct hours_interval *v = NULL;
@@ -286,8 +267,6 @@ int cv_parse_hours_list(const struct strlist *items, struct hours_interval **out
 		*err = xstrdup("no open hours; write e.g. hours = mon-fri 08:00-16:00");
 		goto fail;
 	}
-	if (check_overlaps(v, k, err) < 0)
-		goto fail;
 	*out = v;
 	*n = k;
 	return 0;
