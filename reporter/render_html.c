@@ -8,9 +8,12 @@
 #include <string.h>
 
 #define FONT "font-family:Helvetica,Arial,sans-serif;"
-#define TD "padding:4px 8px;border-bottom:1px solid #e0e0e0;"
-#define TH "padding:4px 8px;border-bottom:2px solid #888;text-align:left;font-weight:bold;"
-#define NUM "text-align:right;"
+#define TD "padding:4px 6px;border-bottom:1px solid #e0e0e0;"
+#define TH "padding:4px 6px;border-bottom:2px solid #888;text-align:left;font-weight:bold;"
+#define NUM "text-align:right;white-space:nowrap;"
+/* Wide tables scroll sideways on a phone instead of squeezing the page. */
+#define WRAP_OPEN "<div style=\"overflow-x:auto;\">"
+#define WRAP_CLOSE "</div>\n"
 #define GOOD "#2e7d32"
 #define BAD "#c62828"
 #define NEUTRAL "#757575"
@@ -61,6 +64,7 @@ static void header(struct strbuf *b, const struct rc_report *r)
 
 static void summary_table(struct strbuf *b, const struct rc_report *r)
 {
+	put(b, WRAP_OPEN);
 	strbuf_appendf(b, "<table cellpadding=\"0\" cellspacing=\"0\" style=\"%sborder-collapse:collapse;"
 			  "font-size:14px;margin-bottom:16px;\"><tr>", FONT);
 	th(b, "Customer", false); th(b, "Requests", true); th(b, "Met", true); th(b, "Breached", true);
@@ -86,7 +90,7 @@ static void summary_table(struct strbuf *b, const struct rc_report *r)
 			put(b, "</td></tr>\n");
 		}
 	}
-	put(b, "</table>\n");
+	put(b, "</table>" WRAP_CLOSE);
 }
 
 /* One bar: `fill` percent coloured, the rest grey; a second thin row puts a
@@ -176,6 +180,7 @@ static void times_table(struct strbuf *b, const struct rc_report *r)
 
 	strbuf_appendf(b, "<h2 style=\"%sfont-size:16px;margin:16px 0 6px 0;\">Response time in "
 			  "business hours</h2>\n", FONT);
+	put(b, WRAP_OPEN);
 	strbuf_appendf(b, "<table cellpadding=\"0\" cellspacing=\"0\" style=\"%sborder-collapse:collapse;"
 			  "font-size:14px;margin-bottom:16px;\"><tr>", FONT);
 	th(b, "Customer", false); th(b, "Answered", true); th(b, "Median", true);
@@ -197,7 +202,7 @@ static void times_table(struct strbuf *b, const struct rc_report *r)
 					  "color:#777;\">no answered requests</td></tr>\n",
 				       TD, NUM, TD);
 	}
-	put(b, "</table>\n");
+	put(b, "</table>" WRAP_CLOSE);
 }
 
 static void missed_table(struct strbuf *b, const struct rc_report *r)
@@ -212,6 +217,7 @@ static void missed_table(struct strbuf *b, const struct rc_report *r)
 			if (!any) {
 				strbuf_appendf(b, "<h2 style=\"%sfont-size:16px;margin:16px 0 6px 0;\">"
 						  "Missed requests, worst first</h2>\n", FONT);
+				put(b, WRAP_OPEN);
 				strbuf_appendf(b, "<table cellpadding=\"0\" cellspacing=\"0\" style=\"%s"
 						  "border-collapse:collapse;font-size:13px;margin-bottom:16px;\"><tr>",
 					       FONT);
@@ -240,7 +246,7 @@ static void missed_table(struct strbuf *b, const struct rc_report *r)
 		}
 	}
 	if (any)
-		put(b, "</table>\n");
+		put(b, "</table>" WRAP_CLOSE);
 }
 
 static void still_open_table(struct strbuf *b, const struct rc_report *r)
@@ -255,6 +261,7 @@ static void still_open_table(struct strbuf *b, const struct rc_report *r)
 			if (!any) {
 				strbuf_appendf(b, "<h2 style=\"%sfont-size:16px;margin:16px 0 6px 0;\">"
 						  "Still open, due after the period (not counted)</h2>\n", FONT);
+				put(b, WRAP_OPEN);
 				strbuf_appendf(b, "<table cellpadding=\"0\" cellspacing=\"0\" style=\"%s"
 						  "border-collapse:collapse;font-size:13px;margin-bottom:16px;\"><tr>",
 					       FONT);
@@ -274,7 +281,7 @@ static void still_open_table(struct strbuf *b, const struct rc_report *r)
 		}
 	}
 	if (any)
-		put(b, "</table>\n");
+		put(b, "</table>" WRAP_CLOSE);
 }
 
 char *rc_render_html(const struct rc_report *r)

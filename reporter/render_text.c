@@ -62,6 +62,7 @@ static void header(struct strbuf *b, const struct rc_report *r)
 static void compliance_table(struct strbuf *b, const struct rc_report *r)
 {
 	char c[32], t[32];
+	bool any = false;
 
 	strbuf_appendf(b, "%-20s %8s %4s %8s %7s %7s %10s %7s\n", "Customer", "Requests", "Met",
 		       "Breached", "Overdue", "Pending", "Compliance", "Target");
@@ -83,11 +84,12 @@ static void compliance_table(struct strbuf *b, const struct rc_report *r)
 		strbuf_appendf(&line, "Target %s missed by %s", t, w->name);
 		if (w->remedy)
 			strbuf_appendf(&line, ": %s", w->remedy);
-		rc_put(b, "\n");
+		rc_put(b, any ? "\n" : "\n\n"); /* a blank line before the first */
 		text_line(b, line.s, 79);
 		strbuf_free(&line);
+		any = true;
 	}
-	rc_put(b, "\n\n");
+	rc_put(b, any ? "\n\n" : "\n");
 }
 
 static void times_table(struct strbuf *b, const struct rc_report *r)
