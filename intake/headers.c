@@ -75,7 +75,7 @@ static size_t utf8_seq_len(const unsigned char *p, size_t left)
 	return n;
 }
 
-static bool utf8_valid(const char *s, size_t len)
+static bool hdr_utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < len;) {
@@ -87,7 +87,7 @@ static bool utf8_valid(const char *s, size_t len)
 	return true;
 }
 
-char *utf8_sanitize(const char *s, size_t len, size_t cap, bool *changed)
+char *hdr_clean_utf8(const char *s, size_t len, size_t cap, bool *changed)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	char *out = xmalloc((len < cap ? len : cap) + 4);
@@ -239,7 +239,7 @@ static void check_charsets(struct fields *f, const char *s, const char *what)
 			char msg[160];
 			snprintf(msg, sizeof msg, "%s has unknown charset %s", what, cs);
 			bool ch;
-			char *clean = utf8_sanitize(msg, strlen(msg), sizeof msg, &ch);
+			char *clean = hdr_clean_utf8(msg, strlen(msg), sizeof msg, &ch);
 			note(f, "%s", clean);
 			free(clean);
 			return;
@@ -255,16 +255,16 @@ static char *decode_phrase(struct fields *f, const char *s, const char *what)
 {
 	size_t len = strlen(s), idx = 0;
 	char *out = NULL;
-	const char *from = utf8_valid(s, len) ? "utf-8" : "iso-8859-1";
+	const char *from = hdr_utf8_valid(s, len) ? "utf-8" : "iso-8859-1";
 	check_charsets(f, s, what);
 	int r = mailmime_encoded_phrase_parse(from, s, len, &idx, "utf-8", &out);
 	bool changed = false;
 	char *res;
 	if (r != MAILIMF_NO_ERROR || !out) {
 		note(f, "%s could not be decoded", what);
-		res = utf8_sanitize(s, len, MSG_MAX_FIELD_BYTES, &changed);
+		res = hdr_clean_utf8(s, len, MSG_MAX_FIELD_BYTES, &changed);
 	} else {
-		res = utf8_sanitize(out, strlen(out), MSG_MAX_FIELD_BYTES, &changed);
+		res = hdr_clean_utf8(out, strlen(out), MSG_MAX_FIELD_BYTES, &changed);
 		if (strstr(out, "=?") && strstr(out, "?="))
 			note(f, "%s has an encoded word that could not be decoded", what);
 	}
@@ -277,7 +277,7 @@ static char *decode_phrase(struct fields *f, const char *s, const char *what)
 static char *lower_addr(struct fields *f, const char *addr)
 {
 	bool changed = false;
-	char *a = utf8_sanitize(addr, strlen(addr), MSG_MAX_FIELD_BYTES, &changed);
+	char *a = hdr_clean_utf8(addr, strlen(addr), MSG_MAX_FIELD_BYTES, &changed);
 	if (changed)
 		note(f, "address %s", "had invalid or too long text");
 	for (char *p = a; *p; p++)
@@ -305,7 +305,7 @@ static void parse_ids(struct fields *f, const char *v, struct strlist *out, cons
 		for (clistiter *it = clist_begin(ids); it; it = clist_next(it)) {
 			char *id = clist_content(it);
 			if (id && *id)
-				strlist_add(out, utf8_sanitize(id, strlen(id), MSG_MAX_FIELD_BYTES, NULL));
+				strlist_add(out, hdr_clean_utf8(id, strlen(id), MSG_MAX_FIELD_BYTES, NULL));
 			mailimf_msg_id_free(id);
 		}
 		clist_free(ids);
@@ -330,7 +330,7 @@ static void parse_ids(struct fields *f, const char *v, struct strlist *out, cons
 		while (*e && (brackets ? *e != '>' : !isspace((unsigned char)*e)) && *e != '<')
 			e++;
 		if (e > p)
-			strlist_add(out, utf8_sanitize(p, (size_t)(e - p), MSG_MAX_FIELD_BYTES, NULL));
+			strlist_add(out, hdr_clean_utf8(p, (size_t)(e - p), MSG_MAX_FIELD_BYTES, NULL));
 		p = *e == '>' ? e + 1 : e;
 	}
 	if (out->n)
@@ -439,7 +439,7 @@ static void parse_date(struct fields *f, const char *v, struct message *m)
 static char *content_type(const char *v)
 {
 	size_t n = strcspn(v, "; \t(");
-	char *s = utf8_sanitize(v, n, 255, NULL);
+	char *s = hdr_clean_utf8(v, n, 255, NULL);
 	for (char *p = s; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	return s;
@@ -448,7 +448,7 @@ static char *content_type(const char *v)
 static char *raw_value(struct fields *f, const char *v, const char *what)
 {
 	bool changed = false;
-	char *s = utf8_sanitize(v, strlen(v), MSG_MAX_FIELD_BYTES, &changed);
+	char *s = hdr_clean_utf8(v, strlen(v), MSG_MAX_FIELD_BYTES, &changed);
 	if (changed)
 		note(f, "%s had invalid or too long text", what);
 	return s;
@@ -547,9 +547,11 @@ void headers_parse(const char *buf, size_t len, struct message *m)
 		strbuf_init(&f.v[i], 0);
 	strbuf_init(&f.err, 0);
 
-	bool changed = false;
-	m->raw_headers = utf8_sanitize(buf, len, MSG_MAX_HEADER_BYTES, &changed);
-	m->raw_headers_len = strlen(m->raw_headers);
+	/* The raw block is kept byte-exact (the store saves it as bytea). */
+	m->raw_headers_len = len < MSG_MAX_HEADER_BYTES ? len : MSG_MAX_HEADER_BYTES;
+	m->raw_headers = xmalloc(m->raw_headers_len + 1);
+	memcpy(m->raw_headers, buf, m->raw_headers_len);
+	m->raw_headers[m->raw_headers_len] = '\0';
 	if (len > MSG_MAX_HEADER_BYTES)
 		note(&f, "header block of %s bytes kept only in part", "more than 256 KiB");
 	else if (memchr(buf, '\0', len))

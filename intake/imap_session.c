@@ -91,7 +91,7 @@ static char *server_answer(struct imap_session *s)
 {
 	if (!s->imap || !s->imap->imap_response || !*s->imap->imap_response)
 		return NULL;
-	char *a = utf8_sanitize(s->imap->imap_response, strlen(s->imap->imap_response),
+	char *a = hdr_clean_utf8(s->imap->imap_response, strlen(s->imap->imap_response),
 				RESPONSE_MAX, NULL);
 	for (char *p = a; *p; p++)
 		if (*p == '\r' || *p == '\n')

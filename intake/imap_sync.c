@@ -83,7 +83,7 @@ static char *flag_name(const struct mailimap_flag_fetch *ff)
 	if (f->fl_type <= MAILIMAP_FLAG_DRAFT && f->fl_type >= 0 && sys[f->fl_type])
 		return xstrdup(sys[f->fl_type]);
 	if (f->fl_type == MAILIMAP_FLAG_KEYWORD && f->fl_data.fl_keyword)
-		return utf8_sanitize(f->fl_data.fl_keyword, strlen(f->fl_data.fl_keyword), 256, NULL);
+		return hdr_clean_utf8(f->fl_data.fl_keyword, strlen(f->fl_data.fl_keyword), 256, NULL);
 	if (f->fl_type == MAILIMAP_FLAG_EXTENSION && f->fl_data.fl_extension)
 		return xasprintf("\\%.255s", f->fl_data.fl_extension);
 	return NULL;

@@ -20,16 +20,16 @@ extern const char *const headers_wanted[];
 /* Parses a header block (any bytes: NULs, 8-bit, broken folding, any size;
  * parsing stops at the first empty line) into the header fields of *m:
  * message_id (synthetic when missing), in_reply_to, references, from, to,
- * cc, date, subject (RFC 2047 decoded), noise headers, raw_headers,
- * parse_error. Every string it sets is valid UTF-8 without NUL and bounded
- * by the MSG_MAX_* limits. Never fails; what it could not read is named in
+ * cc, date, subject (RFC 2047 decoded), noise headers, raw_headers (the
+ * bytes as given, cut at MSG_MAX_HEADER_BYTES), parse_error. Every other
+ * string it sets is valid UTF-8 without NUL and bounded by MSG_MAX_*. Never fails; what it could not read is named in
  * m->parse_error. Fields already in *m are overwritten (clear it first). */
 void headers_parse(const char *buf, size_t len, struct message *m);
 
 /* Returns a malloc'd copy of s[0..len) that is valid UTF-8 without NUL:
  * NUL and invalid sequences become U+FFFD; at most `cap` bytes (cut on a
  * character boundary). *changed (may be NULL) tells whether bytes were replaced. */
-char *utf8_sanitize(const char *s, size_t len, size_t cap, bool *changed);
+char *hdr_clean_utf8(const char *s, size_t len, size_t cap, bool *changed);
 
 #endif
 
