@@ -144,6 +144,12 @@ static size_t header_end(const char *p, size_t n)
 	return n;
 }
 
+static size_t line_len(const char *p, size_t left)
+{
+	const char *nl = memchr(p, '\n', left);
+	return nl ? (size_t)(nl - p) : left;
+}
+
 static int import_mbox_data(struct importer *im, const char *d, size_t len)
 {
 	size_t pos = 0;
@@ -157,7 +163,10 @@ static int import_mbox_data(struct importer *im, const char *d, size_t len)
 			const char *q = memchr(d + end, '\n', len - end);
 			size_t next = q ? (size_t)(q - d) + 1 : len;
 			bool blank = next - end == 1 || (next - end == 2 && d[end] == '\r');
-			if (blank && next < len && is_from_line(d + next, len - next)) {
+			/* A body line "From ..." that a writer forgot to quote is
+			 * not taken as a separator unless it carries a date. */
+			if (blank && next < len && is_from_line(d + next, len - next) &&
+			    from_line_time(d + next, line_len(d + next, len - next)) != 0) {
 				end = next;
 				break;
 			}
