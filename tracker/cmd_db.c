@@ -95,8 +95,6 @@ static int db_status(struct store *s)
 		printf("database schema is at migration %d; this replyclock knows %d\n", applied, known);
 		if (applied)
 			r = print_known(s, &err);
-		else
-			printf("  (no replyclock schema yet: run `replyclock db migrate`)\n");
 	}
 	if (r == STORE_OK)
 		r = store_check_schema(s, &err);
