@@ -247,7 +247,10 @@ static int parse_assignment(struct cfg_parser *p, char *s)
 			vlen = (size_t)(c - value);
 			break;
 		}
-	if (vlen > CFG_MAX_VALUE) {
+	size_t lead = strspn(value, " \t");
+	while (vlen > lead && isspace((unsigned char)value[vlen - 1]))
+		vlen--;
+	if (vlen - lead > CFG_MAX_VALUE) {
 		cfg_error(p, p->line, "value of '%s' is too long (more than %d bytes)", k->name, CFG_MAX_VALUE);
 		return -1;
 	}

@@ -398,14 +398,14 @@ int cv_parse_smtp_url(const char *url, char **host, int *port, int *implicit_tls
 		*implicit_tls = 1;
 		p = url + 8;
 	} else {
-		*err = xasprintf("smtp_url '%s' must start with smtp:// (STARTTLS) or smtps:// (TLS)", url);
+		*err = xasprintf("'%s' must start with smtp:// (STARTTLS) or smtps:// (TLS)", url);
 		return -1;
 	}
 	size_t len = strcspn(p, "/");
 	if (p[len] && strcmp(p + len, "/") != 0)
 		goto bad;
 	if (memchr(p, '@', len)) {
-		*err = xstrdup("smtp_url must not contain a user name or password; use smtp_username and "
+		*err = xstrdup("the URL must not contain a user name or password; use smtp_username and "
 			       "smtp_password_file");
 		return -1;
 	}
@@ -444,7 +444,7 @@ int cv_parse_smtp_url(const char *url, char **host, int *port, int *implicit_tls
 		}
 	return 0;
 bad:
-	*err = xasprintf("bad smtp_url '%s'; write smtp://host[:port] or smtps://host[:port]", url);
+	*err = xasprintf("bad URL '%s'; write smtp://host[:port] or smtps://host[:port]", url);
 	return -1;
 }
 
