@@ -7,10 +7,3 @@ int cmd_report(const struct cli *cli, int argc, char **argv)
 	fprintf(stderr, "replyclock: '%s' is not built yet (see README)\n", argv[0]);
 	return 70;
 }
-#include "tracker/util.h"
-int reporter_check_smtp(const struct config *cfg, char **err)
-{
-	(void)cfg;
-	*err = xstrdup("SMTP client not built yet");
-	return 70;
-}
