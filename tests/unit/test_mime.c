@@ -2,6 +2,7 @@
  * libetpan and parsed back with libetpan. */
 #include "reporter/mail.h"
 #include "reporter/render.h"
+#include "reporter/report_mail.h"
 #include "report_fixture.h"
 #include "tracker/util.h"
 
@@ -209,6 +210,55 @@ static void mime__rfc2047_encode(void)
 	free(s);
 }
 
+/* Decodes every text part of a composed message into one string. */
+static char *all_decoded(const struct rc_mail_out *out)
+{
+	struct mailmime *mime = NULL, *alt;
+	struct strbuf b;
+	size_t idx = 0;
+
+	CU_ASSERT_EQUAL_FATAL(mailmime_parse(out->data, out->len, &idx, &mime), MAILIMF_NO_ERROR);
+	alt = mime->mm_data.mm_message.mm_msg_mime;
+	strbuf_init(&b, 0);
+	for (clistiter *it = clist_begin(alt->mm_data.mm_multipart.mm_mp_list); it; it = clist_next(it)) {
+		char *d = decode_part(clist_content(it));
+		strbuf_append(&b, d, strlen(d));
+		free(d);
+	}
+	mailmime_free(mime);
+	return strbuf_steal(&b);
+}
+
+static void mime__customer_mail_has_only_its_own_data(void)
+{
+	struct rc_report *r = fix_report(), view = rc_report_view_customer(r, 2);
+	const char *to[] = {"kari@exact.example"};
+	struct rc_mail_out out;
+	char *err = NULL, *body, *subject;
+
+	subject = rc_report_subject(&view);
+	CU_ASSERT_STRING_EQUAL(subject, "SLA report 2026-W14 for Exactly On Target AS: 95.00 % (target met)");
+	free(subject);
+	CU_ASSERT_EQUAL_FATAL(rc_report_mail(&view, "sla@example.com", to, 1, r->as_of, &out, &err), 0);
+	body = all_decoded(&out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(body, "Exactly On Target AS"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(body, "Server down"));
+	/* no other customer's name, subject or figures */
+	CU_ASSERT_PTR_NULL(strstr(body, "ACME"));
+	CU_ASSERT_PTR_NULL(strstr(body, "Bl\xC3\xA5"));
+	CU_ASSERT_PTR_NULL(strstr(body, "Very Long"));
+	CU_ASSERT_PTR_NULL(strstr(body, "script"));
+	CU_ASSERT_PTR_NULL(strstr(body, "93.55"));
+	CU_ASSERT_PTR_NULL(strstr(body, "tomorrow"));
+	CU_ASSERT_PTR_NULL(strstr(out.data, "ACME"));
+	free(body);
+	rc_mail_out_free(&out);
+	subject = rc_report_subject(r);
+	CU_ASSERT_STRING_EQUAL(subject, "SLA report 2026-W14: 1 of 3 customers below target");
+	free(subject);
+	rc_report_free(&r);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -222,6 +272,8 @@ int main(void)
 	CU_add_test(s, "mime__message_ids_unique", mime__message_ids_unique);
 	CU_add_test(s, "mime__bad_from_named", mime__bad_from_named);
 	CU_add_test(s, "mime__rfc2047_encode", mime__rfc2047_encode);
+	CU_add_test(s, "mime__customer_mail_has_only_its_own_data",
+		    mime__customer_mail_has_only_its_own_data);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures();
