@@ -450,6 +450,7 @@ void config_free(struct config **pcfg)
 	free(cfg->report.timezone);
 	free(cfg->report.smtp_url);
 	free(cfg->report.smtp_host);
+	free(cfg->report.smtp_ca_file);
 	free(cfg->report.smtp_username);
 	free(cfg->report.smtp_password.value);
 	free(cfg->report.from);

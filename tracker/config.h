@@ -157,6 +157,7 @@ struct config {
 		char *from;
 		struct strlist to;
 		int smtp_url_line;       /* 0 when unset */
+		char *smtp_ca_file;      /* extra CA bundle (PEM) for the SMTP server; NULL = system store only */
 	} report;
 };
 

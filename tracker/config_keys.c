@@ -86,6 +86,7 @@ static const struct cfg_key report_keys[] = {
 	{ "timezone", CT_TZ, CF(report.timezone), NL, false },
 	{ "smtp_url", CT_SMTP_URL, CF(report.smtp_url), CF(report.smtp_url_line), false },
 	{ "smtp_security", CT_SECURITY, CF(report.smtp_security), NL, false },
+	{ "smtp_ca_file", CT_PATH, CF(report.smtp_ca_file), NL, false },
 	{ "smtp_username", CT_STR_OPT, CF(report.smtp_username), NL, false },
 	{ "smtp_password_file", CT_SECRET_FILE, CF(report.smtp_password), NL, false },
 	{ "smtp_password_env", CT_SECRET_ENV, CF(report.smtp_password), NL, false },
