@@ -39,4 +39,40 @@ bool calendar_is_open(const struct calendar *cal, time_t t);
 /* First instant >= t that is open; -1 with *err if none before 2100. */
 int calendar_next_open(const struct calendar *cal, time_t t, time_t *out, char **err);
 
+/* ---- For `replyclock calendar` and tests (additions) ---- */
+
+const char *calendar_timezone(const struct calendar *cal);
+/* Instant -> local wall time in the calendar's zone (struct tm fields, no
+ * tm_gmtoff/tm_zone); and local wall time -> instant by the rule of §4.5. */
+void calendar_local_tm(const struct calendar *cal, time_t t, struct tm *out);
+time_t calendar_from_local(const struct calendar *cal, int year, int mon, int day, int hour, int min,
+			   int sec);
+/* UTC offset (seconds east) of the calendar's zone at instant t. */
+int calendar_utc_offset(const struct calendar *cal, time_t t);
+
+/* One local date: its open pieces, and the closures overlapping it. */
+struct calendar_span {
+	time_t start, end;
+};
+struct calendar_closure {
+	time_t start, end;          /* the whole closure instance */
+	const char *summary, *file; /* owned by the calendar */
+	int line;
+};
+struct calendar_day {
+	time_t day_start, day_end;  /* local midnights */
+	struct calendar_span *open;
+	size_t n_open;
+	struct calendar_closure *closures;
+	size_t n_closures;
+};
+/* Fills *out for the local date year-mon-day (1-based month). Free with
+ * calendar_day_free(). */
+void calendar_day(const struct calendar *cal, int year, int mon, int day, struct calendar_day *out);
+void calendar_day_free(struct calendar_day *d);
+
+/* Warnings about sloppy events (SPEC §4.5), with file and line. */
+size_t calendar_n_warnings(const struct calendar *cal);
+const char *calendar_warning(const struct calendar *cal, size_t i, const char **file, int *line);
+
 #endif
