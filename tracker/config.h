@@ -62,6 +62,7 @@ struct cfg_mailbox {
 	time_t since;               /* 0 = no limit; else UTC midnight of the date */
 	int poll_interval;          /* seconds, default 60 */
 	bool idle;                  /* default yes */
+	int host_line;
 };
 
 struct cfg_calendar {
@@ -75,6 +76,7 @@ struct cfg_calendar {
 	struct strlist holidays;    /* .ics paths */
 	int holidays_line;
 	struct strlist ignore_events; /* SUMMARY globs */
+	int ignore_events_line;
 };
 
 struct cfg_policy {
@@ -87,6 +89,8 @@ struct cfg_policy {
 	struct target resolution;       /* optional */
 	double target_pct;          /* default 100 */
 	char *breach_remedy;        /* NULL when unset */
+	int calendar_line;          /* line of `calendar =` */
+	int first_response_line;
 };
 
 struct cfg_customer {
@@ -97,6 +101,8 @@ struct cfg_customer {
 	char *policy;               /* NULL: [defaults] policy */
 	const struct cfg_policy *pol; /* resolved policy (customer's or default) */
 	struct strlist report_to;
+	int match_line;             /* line of `match =` */
+	int policy_line;            /* line of `policy =`; 0 when unset */
 };
 
 enum unknown_senders { UNKNOWN_TRACK = 0, UNKNOWN_IGNORE };
@@ -126,6 +132,7 @@ struct config {
 		enum unknown_senders unknown_senders;
 		long thread_window;      /* seconds, default 14d */
 		enum arrival_time arrival_time;
+		int policy_line;         /* 0 when unset */
 	} defaults;
 
 	struct {
@@ -149,6 +156,7 @@ struct config {
 		struct secret_ref smtp_password;
 		char *from;
 		struct strlist to;
+		int smtp_url_line;       /* 0 when unset */
 	} report;
 };
 
@@ -160,8 +168,15 @@ struct config *config_load(const char *path, char **err);
 struct config *config_parse(const char *text, const char *name, char **err);
 void config_free(struct config **cfg);
 
-/* Parses "4h", "90m", "2h30m", "45s", "14d", "1d2h" into seconds; -1 if bad. */
+/* Parses "4h", "90m", "2h30m", "45s", "14d", "1d2h" into seconds; -1 if bad.
+ * Units d/h/m/s, each at most once, largest first, no spaces or signs; "0h"
+ * gives 0 (callers refuse it where zero makes no sense). */
 long config_parse_duration(const char *s);
+
+/* Parses "mon-fri 08:00-16:00, sat 10:00-13:00" (the whole `hours` value,
+ * comma-separated items) into a malloc'd array. Returns 0, or -1 with a
+ * malloc'd *err (no file/line prefix). See config_values.c for the syntax. */
+int config_parse_hours(const char *s, struct hours_interval **out, size_t *n, char **err);
 
 /* Fetches a secret: reads the file (refused when group/other may read it;
  * one trailing newline dropped), the environment variable, or the command's
