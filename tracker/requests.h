@@ -19,9 +19,10 @@
 enum request_kind { REQ_FIRST_RESPONSE = 0, REQ_NEXT_REPLY };
 enum request_status { REQ_MET = 0, REQ_BREACHED, REQ_PENDING, REQ_OVERDUE };
 
-/* The built calendars, found by calendar_name(); not owned. */
+/* The built calendars, found by calendar_name(). Whether the set owns them
+ * depends on who made it (derive.h's calendar_set_build does). */
 struct calendar_set {
-	const struct calendar *const *v;
+	struct calendar **v;
 	size_t n;
 };
 
