@@ -32,7 +32,10 @@ struct store *cli_open_store(const struct config *cfg, int *exit_code)
 		log_error("%s", err);
 		free(err);
 		store_close(&s);
-		*exit_code = r == STORE_BEHIND ? RC_EX_CONFIG : RC_EX_UNAVAILABLE;
+		/* behind: run db migrate; FINAL: the database is newer than this
+		 * binary or was migrated by another build, retrying cannot help */
+		*exit_code = r == STORE_BEHIND ? RC_EX_CONFIG
+			     : r == STORE_FINAL ? RC_EX_DATAERR : RC_EX_UNAVAILABLE;
 		return NULL;
 	}
 	return s;
