@@ -30,7 +30,7 @@ ITEST_BIN := $(ITEST_SRC:tests/integration/%.c=$(B)/tests/%)
 TOOL_SRC := $(sort $(wildcard contrib/tools/*.c))
 TOOL_BIN := $(TOOL_SRC:contrib/tools/%.c=$(B)/%)
 
-.PHONY: all check unit integration asan-check install demo bench fuzz clean deps
+.PHONY: all check unit integration asan-check install demo demo-stop bench fuzz clean deps
 
 all: $(B)/replyclock replyclock $(TOOL_BIN)
 
@@ -78,7 +78,7 @@ unit: all $(UNIT_BIN)
 # Integration suites, inside a harness that starts and always stops
 # PostgreSQL, Dovecot and an SMTP sink on loopback.
 integration: all $(ITEST_BIN)
-	@tests/harness/with-servers sh tests/run-suites $(ITEST_BIN)
+	@RC_BIN=$(abspath $(B)/replyclock) tests/harness/with-servers sh tests/run-suites $(ITEST_BIN)
 
 check: deps
 	@$(MAKE) --no-print-directory unit
@@ -98,6 +98,9 @@ install: all
 
 demo: deps all
 	@sh contrib/demo/run
+
+demo-stop:
+	@sh contrib/demo/run stop
 
 bench: all
 	@sh contrib/bench/run
