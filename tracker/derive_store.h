@@ -1,0 +1,45 @@
+/* The derived layer in PostgreSQL (sql/002_derived.sql): loads the facts,
+ * runs the pure pipeline (derive.h) and rewrites the derived tables and the
+ * configuration mirror in one transaction. Parameterised SQL only. */
+#ifndef RC_DERIVE_STORE_H
+#define RC_DERIVE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "tracker/config.h"
+#include "tracker/requests.h"
+#include "tracker/store.h"
+
+struct derive_stats {
+	size_t sightings, messages, conversations, requests;
+};
+
+/* Rebuilds every derived row from all stored sightings and the current
+ * configuration, in one transaction (readers see the old rows until it
+ * commits). Idempotent. Returns STORE_OK or a store_status with *err
+ * (malloc'd) naming the server. */
+int derive_store_recompute(struct store *s, const struct config *cfg, const struct calendar_set *cals,
+			   struct derive_stats *st, char **err);
+
+/* Whether the derived rows were computed from this configuration and these
+ * calendars (their digests): false after a change of a customer, policy,
+ * calendar (settings or .ics bytes), team, defaults or report time zone, or
+ * before the first recompute. */
+int derive_store_is_current(struct store *s, const struct config *cfg, const struct calendar_set *cals,
+			    bool *current, char **err);
+
+/* The digest of everything in the configuration that derived rows depend
+ * on (64 hex characters + NUL into out). Pure. */
+void derive_config_digest(const struct config *cfg, const struct calendar_set *cals, char out[65]);
+
+/* Formats a target as written in the configuration: "4h", "2h30m",
+ * "same-day 12:00"; "" for none. Pure. */
+void derive_format_target(const struct target *t, char *buf, size_t size);
+
+/* Parses a one-dimensional PostgreSQL text[] in text output format
+ * ({a,"b c",NULL}) into *out (NULL elements become ""). Returns 0, or -1
+ * on malformed input (out is then empty). Pure. */
+int derive_parse_text_array(const char *s, struct strlist *out);
+
+#endif
