@@ -210,8 +210,8 @@ FROM (
 	       count(*) FILTER (WHERE s.status = 'breached') AS breached,
 	       count(*) FILTER (WHERE s.status = 'overdue') AS overdue,
 	       count(*) FILTER (WHERE s.status = 'pending') AS pending,
-	       percentile_cont(0.5) WITHIN GROUP (ORDER BY s.business_seconds) AS median_business_seconds,
-	       percentile_cont(0.9) WITHIN GROUP (ORDER BY s.business_seconds) AS p90_business_seconds,
+	       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY s.business_seconds)::numeric, 1) AS median_business_seconds,
+	       round(percentile_cont(0.9) WITHIN GROUP (ORDER BY s.business_seconds)::numeric, 1) AS p90_business_seconds,
 	       max(s.business_seconds) AS max_business_seconds
 	FROM replyclock.sla_requests s
 	WHERE s.due_week IS NOT NULL
@@ -220,4 +220,4 @@ FROM (
 LEFT JOIN replyclock.customers c ON c.name = w.customer
 LEFT JOIN replyclock.policies p ON p.name = c.policy;
 COMMENT ON VIEW replyclock.sla_weekly IS
-	'Per customer and ISO week of due_at: requests, met, breached, overdue, pending (open ones judged at now()), compliance_pct = 100 x met / (met + breached + overdue) rounded to 2 decimals (NULL when nothing is decided), the customer''s policy target and whether it was met, and median / p90 (percentile_cont) / max business seconds over answered requests.';
+	'Per customer and ISO week of due_at: requests, met, breached, overdue, pending (open ones judged at now()), compliance_pct = 100 x met / (met + breached + overdue) rounded to 2 decimals (NULL when nothing is decided), the customer''s policy target and whether it was met, and median / p90 (percentile_cont, rounded to 0.1 s) / max business seconds over answered requests.';
