@@ -337,6 +337,39 @@ static void derive__store_roundtrip_matches_pure(void)
 	fx_box_free(&b);
 }
 
+/* `replyclock recompute` from the command line, on the same database. */
+static void derive__recompute_command(void)
+{
+	char *dir = testdir_new("derive-cli");
+	char *text = xasprintf("[database]\nconninfo = \"%s\"\n%s", conninfo, conf_text);
+	char *path = testfile_write(dir, "replyclock.conf", text, 0600);
+	char *before = query(q_requests);
+	struct testrun_result res;
+	CU_ASSERT_EQUAL_FATAL(testrun_rc(&res, NULL, "-c", path, "recompute", NULL), 0);
+	if (res.status != 0)
+		fprintf(stderr, "stderr: %s\n", res.err);
+	CU_ASSERT_EQUAL(res.status, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.out, "recomputed "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.out, " requests "));
+	testrun_free(&res);
+	char *after = query(q_requests);
+	CU_ASSERT_STRING_EQUAL(after, before);
+	/* an unknown customer is a usage error that changes nothing */
+	CU_ASSERT_EQUAL_FATAL(testrun_rc(&res, NULL, "-c", path, "recompute", "--customer", "nosuch", NULL), 0);
+	CU_ASSERT_EQUAL(res.status, 64);
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.err, "nosuch"));
+	testrun_free(&res);
+	CU_ASSERT_EQUAL_FATAL(testrun_rc(&res, NULL, "-c", path, "recompute", "--bogus", NULL), 0);
+	CU_ASSERT_EQUAL(res.status, 64);
+	testrun_free(&res);
+	free(before);
+	free(after);
+	free(path);
+	free(text);
+	testdir_remove(dir);
+	free(dir);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct testcase tests[] = {
@@ -345,6 +378,7 @@ int main(int argc, char **argv)
 		TESTCASE(derive__recompute_twice_changes_nothing),
 		TESTCASE(derive__config_change_is_noticed),
 		TESTCASE(derive__store_roundtrip_matches_pure),
+		TESTCASE(derive__recompute_command),
 		{ NULL, NULL },
 	};
 	return testmain(argc, argv, "derive", suite_init, suite_clean, tests);
