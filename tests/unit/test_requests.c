@@ -84,6 +84,13 @@ static const struct request *req_opened_by(const struct derived *d, const char *
 
 #define T fx_time
 
+static size_t fx_idx_d(const struct derived *d, const char *id)
+{
+	long k = logical_find(&d->set, id);
+	CU_ASSERT_FATAL(k >= 0);
+	return (size_t)k;
+}
+
 /* A customer message and our answer, Outlook to Thunderbird. */
 static void ask(struct fx_box *b, const char *id, const char *from, const char *subject,
 		const char *when)
@@ -330,6 +337,30 @@ static void requests__unknown_sender(void)
 	fx_box_free(&b);
 }
 
+static void requests__ignored_sender_inside_customer_conversation(void)
+{
+	struct fx_box b = { 0 };
+	struct derived d;
+	cfg->defaults.unknown_senders = UNKNOWN_IGNORE;
+	ask(&b, "<q1@acme.no>", "kari@acme.no", "Integrasjon", "2026-04-01T09:00:00+02:00");
+	answer(&b, "<a1@example.com>", "<q1@acme.no>", "kari@acme.no, nils@consult.io", "Re: Integrasjon",
+	       "2026-04-01T10:00:00+02:00");
+	/* acme's consultant (matches no customer) answers in acme's thread: acts for acme */
+	fx_add(&b, &(struct fx_mail){ .id = "<c1@consult.io>", .in_reply_to = "<a1@example.com>",
+				      .from = "nils@consult.io", .to = "support@example.com",
+				      .subject = "Re: Integrasjon", .internaldate = "2026-04-01T11:00:00+02:00" });
+	run(&b, FAR_FUTURE, &d);
+	cfg->defaults.unknown_senders = UNKNOWN_TRACK;
+	CU_ASSERT_EQUAL_FATAL(d.req.n, 2);
+	const struct request *r = req_opened_by(&d, "c1@consult.io");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(r->kind, REQ_NEXT_REPLY);
+	CU_ASSERT_STRING_EQUAL(r->customer_key, "acme");
+	CU_ASSERT_EQUAL(d.cls[fx_idx_d(&d, "c1@consult.io")].cls, MSG_IGNORED);
+	derived_free(&d);
+	fx_box_free(&b);
+}
+
 static void requests__team_member_personal_address_answers(void)
 {
 	struct fx_box b = { 0 };
@@ -548,6 +579,8 @@ int main(void)
 	CU_add_test(s, "requests__reply_cc_shared_mailbox", requests__reply_cc_shared_mailbox);
 	CU_add_test(s, "requests__next_reply", requests__next_reply);
 	CU_add_test(s, "requests__unknown_sender", requests__unknown_sender);
+	CU_add_test(s, "requests__ignored_sender_inside_customer_conversation",
+		    requests__ignored_sender_inside_customer_conversation);
 	CU_add_test(s, "requests__team_member_personal_address_answers",
 		    requests__team_member_personal_address_answers);
 	CU_add_test(s, "requests__as_of", requests__as_of);
