@@ -5,7 +5,9 @@
 -- Everything here is a function of the facts (001) plus the configuration:
 -- `replyclock recompute` deletes and rewrites these tables in one
 -- transaction (tracker/derive_store.c), and running it twice changes
--- nothing. Business time is computed in C by the calendar module only; the
+-- nothing. After a poll or import batch only the conversations the new
+-- messages can touch are rewritten (derive_store_update), with the same
+-- result as a full recompute. Business time is computed in C by the calendar module only; the
 -- views read stored results and never recompute it.
 --
 -- Instants are timestamptz(0) (whole seconds). Message-IDs are stored without
@@ -74,9 +76,13 @@ CREATE TABLE replyclock.messages (
 	party_addr      text,
 	at              timestamptz(0),
 	conversation_id text NOT NULL,
-	thread_link     text NOT NULL CHECK (thread_link IN ('new', 'in_reply_to', 'references', 'subject'))
+	thread_link     text NOT NULL CHECK (thread_link IN ('new', 'in_reply_to', 'references', 'subject')),
+	refs            text[] NOT NULL DEFAULT '{}'
 );
 CREATE INDEX messages_conversation_idx ON replyclock.messages (conversation_id, at);
+-- "Which stored messages name this new one?" (a reply synced before its
+-- question: the Sent folder may sync before INBOX).
+CREATE INDEX messages_refs_idx ON replyclock.messages USING gin (refs);
 COMMENT ON TABLE replyclock.messages IS
 	'One row per logical message (one Message-ID, however many folders it was seen in): who wrote it and why it counts or not. Answers "why did this message not count?".';
 COMMENT ON COLUMN replyclock.messages.class IS
@@ -91,6 +97,8 @@ COMMENT ON COLUMN replyclock.messages.party_addr IS
 	'For a sender or recipient that matches no customer: that address (threading keeps unknown senders apart by address).';
 COMMENT ON COLUMN replyclock.messages.at IS
 	'The instant that counts (SPEC §4.1): arrival for customer-side mail, send time for team mail.';
+COMMENT ON COLUMN replyclock.messages.refs IS
+	'In-Reply-To followed by References: the ids this message names (used to find what a new message touches).';
 COMMENT ON COLUMN replyclock.messages.thread_link IS
 	'How it joined its conversation: new, in_reply_to, references, or subject (same customer, same normalised subject, within thread_window).';
 
@@ -105,6 +113,8 @@ CREATE TABLE replyclock.conversations (
 	messages             integer NOT NULL
 );
 CREATE INDEX conversations_customer_idx ON replyclock.conversations (customer, last_at);
+CREATE INDEX conversations_unassigned_idx ON replyclock.conversations (unassigned_addr, last_at)
+	WHERE unassigned_addr IS NOT NULL;
 COMMENT ON TABLE replyclock.conversations IS
 	'Conversations (SPEC §4.3). id = Message-ID of its first message. customer = config name of the customer of its first customer message, "unassigned" for an unknown sender, NULL when nobody outside the team wrote or was written to.';
 

@@ -116,12 +116,11 @@ static const char sql_load[] =
 	"JOIN replyclock.folders f ON f.id = s.folder_id "
 	"JOIN replyclock.mailboxes m ON m.id = s.mailbox_id";
 
-struct loaded {
-	PGresult *res;       /* owns the mailbox and folder names */
-	struct message *msgs;
-	struct sighting *s;
-	size_t n;
-};
+/* The sightings of the given Message-IDs ($1), or of every message in the
+ * given conversations ($2). */
+static const char sql_load_some[] =
+	" WHERE s.message_id = ANY($1::text[]) OR s.message_id IN "
+	"(SELECT message_id FROM replyclock.messages WHERE conversation_id = ANY($2::text[]))";
 
 static char *val(PGresult *r, int row, int col)
 {
@@ -169,11 +168,18 @@ static void load_row(PGresult *r, int i, struct message *m, struct sighting *s)
 	m->parse_error = val(r, i, 22);
 }
 
-static int load_sightings(struct store *s, struct loaded *L, char **err)
+int derive_load(struct store *s, const char *ids, const char *convs, struct loaded *L,
+			  char **err)
 {
 	int st;
+	const char *p[] = { ids, convs };
 	memset(L, 0, sizeof *L);
-	L->res = store_exec(s, "loading sightings", sql_load, 0, NULL, PGRES_TUPLES_OK, &st, err);
+	if (ids) {
+		char *sql = xasprintf("%s%s", sql_load, sql_load_some);
+		L->res = store_exec(s, "loading sightings", sql, 2, p, PGRES_TUPLES_OK, &st, err);
+		free(sql);
+	} else
+		L->res = store_exec(s, "loading sightings", sql_load, 0, NULL, PGRES_TUPLES_OK, &st, err);
 	if (!L->res)
 		return st;
 	L->n = (size_t)PQntuples(L->res);
@@ -184,7 +190,7 @@ static int load_sightings(struct store *s, struct loaded *L, char **err)
 	return STORE_OK;
 }
 
-static void loaded_free(struct loaded *L)
+void derive_loaded_free(struct loaded *L)
 {
 	for (size_t i = 0; i < L->n; i++)
 		message_clear(&L->msgs[i]);
@@ -256,12 +262,26 @@ static const char *party_customer(const struct cfg_customer *c, const char *addr
 static const char sql_messages[] =
 	"INSERT INTO replyclock.messages (message_id, mailbox, sightings, seen_inbound, seen_sent, "
 	"from_addr, subject, class, noise_reason, reason, from_team, customer, party_addr, at, "
-	"conversation_id, thread_link) "
+	"conversation_id, thread_link, refs) "
 	"SELECT a, b, c::integer, d::boolean, e::boolean, f, g, h, i, j, k::boolean, l, m, "
-	"to_timestamp(n::bigint), o, p FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], "
-	"$5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], "
-	"$12::text[], $13::text[], $14::text[], $15::text[], $16::text[]) "
-	"AS u(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p)";
+	"to_timestamp(n::bigint), o, p, q::text[] FROM unnest($1::text[], $2::text[], $3::text[], "
+	"$4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], "
+	"$11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[]) "
+	"AS u(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q)";
+
+/* In-Reply-To then References, as one array literal. */
+static char *refs_literal(const struct message *m)
+{
+	struct strbuf b;
+	strbuf_init(&b, 0);
+	pg_array_begin(&b);
+	if (m->in_reply_to)
+		pg_array_add(&b, m->in_reply_to);
+	for (size_t i = 0; i < m->references.n; i++)
+		pg_array_add(&b, m->references.v[i]);
+	pg_array_end(&b);
+	return strbuf_steal(&b);
+}
 
 static void message_row(struct cols *k, const struct derived *d, size_t i)
 {
@@ -283,6 +303,9 @@ static void message_row(struct cols *k, const struct derived *d, size_t i)
 	add_i(k, 13, (long long)c->time, c->time != 0);
 	add_s(k, 14, d->thr.convs[d->thr.conv_of[i]].id);
 	add_s(k, 15, thread_link_name(d->thr.link[i]));
+	char *refs = refs_literal(lm->hdr);
+	add_s(k, 16, refs);
+	free(refs);
 }
 
 static const char sql_conversations[] =
@@ -381,19 +404,37 @@ static const char sql_clear[] =
 	"DELETE FROM replyclock.policies; DELETE FROM replyclock.calendars; "
 	"DELETE FROM replyclock.derived_state";
 
-static int clear_derived(struct store *s, char **err)
+int derive_lock(struct store *s, char **err)
 {
 	int st;
 	PGresult *r = store_exec(s, "locking the derived tables", sql_lock, 0, NULL, PGRES_TUPLES_OK, &st, err);
-	if (!r)
-		return st;
 	PQclear(r);
+	return r ? STORE_OK : st;
+}
+
+static int clear_derived(struct store *s, char **err)
+{
+	int st = derive_lock(s, err);
+	if (st != STORE_OK)
+		return st;
+	PGresult *r;
 	/* Several statements need the simple protocol; there are no parameters. */
 	r = PQexec(s->conn, sql_clear);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
 		return store_fail(s, &r, "clearing the derived tables", err);
 	PQclear(r);
 	return STORE_OK;
+}
+
+int derive_write_rows(struct store *s, const struct config *cfg, const struct derived *d, char **err)
+{
+	int st = write_rows(s, d, d->set.n, 17, message_row, "writing messages", sql_messages, err);
+	if (st == STORE_OK)
+		st = write_rows(s, d, d->thr.n_convs, 8, conversation_row, "writing conversations",
+				sql_conversations, err);
+	if (st == STORE_OK)
+		st = write_requests(s, cfg, d, err);
+	return st;
 }
 
 static int write_all(struct store *s, const struct config *cfg, const struct calendar_set *cals,
@@ -403,20 +444,14 @@ static int write_all(struct store *s, const struct config *cfg, const struct cal
 	if (st == STORE_OK)
 		st = derive_mirror_write(s, cfg, cals, err);
 	if (st == STORE_OK)
-		st = write_rows(s, d, d->set.n, 16, message_row, "writing messages", sql_messages, err);
-	if (st == STORE_OK)
-		st = write_rows(s, d, d->thr.n_convs, 8, conversation_row, "writing conversations",
-				sql_conversations, err);
-	if (st == STORE_OK)
-		st = write_requests(s, cfg, d, err);
+		st = derive_write_rows(s, cfg, d, err);
 	return st;
 }
 
 /* Everything stored counts: the views judge open requests at now(), and
  * reports reproduce an earlier as-of instant from the stored rows. */
-#define AS_OF_EVERYTHING ((time_t)253402300799) /* 9999-12-31T23:59:59Z */
 
-static double mono(void)
+double derive_mono(void)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
@@ -429,31 +464,31 @@ int derive_store_recompute(struct store *s, const struct config *cfg, const stru
 	struct loaded L;
 	struct derived d;
 	memset(stats, 0, sizeof *stats);
-	double t0 = mono();
+	double t0 = derive_mono();
 	int st = store_begin(s, err);
 	if (st == STORE_OK)
-		st = load_sightings(s, &L, err);
+		st = derive_load(s, NULL, NULL, &L, err);
 	if (st != STORE_OK) {
 		store_rollback(s);
 		return st;
 	}
-	double t1 = mono();
+	double t1 = derive_mono();
 	if (derive_all(cfg, cals, L.s, L.n, AS_OF_EVERYTHING, &d, err) < 0) {
-		loaded_free(&L);
+		derive_loaded_free(&L);
 		store_rollback(s);
 		return STORE_FINAL;
 	}
-	double t2 = mono();
+	double t2 = derive_mono();
 	st = write_all(s, cfg, cals, &d, err);
 	if (st == STORE_OK)
 		st = store_commit(s, "committing the derived tables", err);
 	log_debug("recompute: load %zu sightings %.2f s, derive %.2f s, write and commit %.2f s", L.n,
-		  t1 - t0, t2 - t1, mono() - t2);
+		  t1 - t0, t2 - t1, derive_mono() - t2);
 	if (st != STORE_OK)
 		store_rollback(s);
 	else
 		*stats = (struct derive_stats){ L.n, d.set.n, d.thr.n_convs, d.req.n };
 	derived_free(&d);
-	loaded_free(&L);
+	derive_loaded_free(&L);
 	return st;
 }

@@ -22,6 +22,15 @@ struct derive_stats {
 int derive_store_recompute(struct store *s, const struct config *cfg, const struct calendar_set *cals,
 			   struct derive_stats *st, char **err);
 
+/* Brings the derived rows up to date after new sightings of the n
+ * Message-IDs ids were stored (one poll or import batch), rewriting only
+ * the conversations those messages can touch: the ones they name or that
+ * name them, and those of the same customers (or unknown addresses) active
+ * within thread_window before the earliest of them. Gives what a full
+ * recompute gives (see the limit in derive_update.c). One transaction. */
+int derive_store_update(struct store *s, const struct config *cfg, const struct calendar_set *cals,
+			const char *const *ids, size_t n, struct derive_stats *st, char **err);
+
 /* Whether the derived rows were computed from this configuration and these
  * calendars (their digests): false after a change of a customer, policy,
  * calendar (settings or .ics bytes), team, defaults or report time zone, or

@@ -337,6 +337,164 @@ static void derive__store_roundtrip_matches_pure(void)
 	fx_box_free(&b);
 }
 
+static char *query_on(const char *ci, const char *sql)
+{
+	char *saved = conninfo, *out;
+	conninfo = (char *)ci;
+	out = query(sql);
+	conninfo = saved;
+	return out;
+}
+
+static char *dump_derived(const char *ci)
+{
+	char *m = query_on(ci, "SELECT * FROM replyclock.messages ORDER BY message_id");
+	char *c = query_on(ci, "SELECT * FROM replyclock.conversations ORDER BY id");
+	char *r = query_on(ci, "SELECT * FROM replyclock.sla_requests ORDER BY opened_message_id");
+	char *all = xasprintf("%s--\n%s--\n%s", m, c, r);
+	free(m);
+	free(c);
+	free(r);
+	return all;
+}
+
+/* A mailbox with every shape the update must get right: replies synced
+ * before their questions, second sightings of known messages, subject
+ * fallbacks, noise, several customers and unknown senders. */
+static void busy_box(struct fx_box *b)
+{
+	char id[64], irt[64], when[40], subj[64];
+	week14(b);
+	for (int i = 0; i < 90; i++) {
+		const char *from = i % 4 == 0 ? "kari@acme.no" : i % 4 == 1 ? "lars@fjord.no"
+				 : i % 4 == 2 ? "x@unknown.org" : "ceo@gmail.com";
+		snprintf(id, sizeof id, "<b%d@x>", i);
+		snprintf(subj, sizeof subj, "%sTema %d", i % 3 ? "" : "SV: ", i % 8);
+		snprintf(when, sizeof when, "2026-04-%02dT%02d:%02d:00+02:00", 1 + i % 28, 7 + i % 10, i % 60);
+		ask(b, id, from, subj, when);
+		if (i % 6 == 5)
+			continue;
+		snprintf(irt, sizeof irt, "<b%d@x>", i);
+		snprintf(id, sizeof id, "<br%d@example.com>", i);
+		snprintf(when, sizeof when, "2026-04-%02dT%02d:15:00+02:00", 1 + i % 28 + i % 3 / 2, 8 + i % 8);
+		answer(b, id, i % 5 ? irt : NULL, from, subj, when);
+		if (i % 7 == 0) /* the CC'd copy in INBOX */
+			fx_add(b, &(struct fx_mail){ .id = id, .in_reply_to = i % 5 ? irt : NULL,
+						     .from = "support@example.com", .to = from,
+						     .cc = "support@example.com", .subject = subj,
+						     .internaldate = when });
+		if (i % 9 == 2) { /* an out-of-office to the answer, and the customer again */
+			snprintf(irt, sizeof irt, "<br%d@example.com>", i);
+			snprintf(id, sizeof id, "<ooo%d@x>", i);
+			fx_add(b, &(struct fx_mail){ .id = id, .in_reply_to = irt, .from = from,
+						     .subject = subj, .auto_submitted = "auto-replied",
+						     .internaldate = when });
+			snprintf(id, sizeof id, "<again%d@x>", i);
+			snprintf(when, sizeof when, "2026-04-%02dT15:45:00+02:00", 2 + i % 28);
+			fx_add(b, &(struct fx_mail){ .id = id, .in_reply_to = irt, .from = from,
+						     .subject = subj, .internaldate = when });
+		}
+	}
+	/* isolated pairs: a question, and 9 days later the same subject without
+	 * references (joins only through the window rule) */
+	for (int k = 0; k < 12; k++) {
+		const char *from = k % 3 == 0 ? "kari@acme.no" : k % 3 == 1 ? "lars@fjord.no" : "y@unknown.org";
+		snprintf(subj, sizeof subj, "Isolert %d", k);
+		snprintf(id, sizeof id, "<iso%d-a@x>", k);
+		snprintf(when, sizeof when, "2026-05-%02dT09:00:00+02:00", 1 + k);
+		ask(b, id, from, subj, when);
+		snprintf(id, sizeof id, "<iso%d-b@x>", k);
+		snprintf(when, sizeof when, "2026-05-%02dT09:00:00+02:00", 10 + k);
+		ask(b, id, from, subj, when);
+	}
+}
+
+/* Stores sightings perm[from..to) in one go per folder, as a poll batch. */
+static void store_batch(struct store *s2, const struct fx_box *b, const size_t *perm, size_t from,
+			size_t to, uint32_t uidvalidity)
+{
+	for (int role = 0; role < 2; role++) {
+		struct message *msgs = xcalloc(to - from + 1, sizeof *msgs);
+		size_t k = 0;
+		uint32_t last = 0;
+		for (size_t i = from; i < to; i++)
+			if ((int)b->s[perm[i]].role == role) {
+				msgs[k++] = b->msgs[perm[i]];
+				last = b->msgs[perm[i]].uid > last ? b->msgs[perm[i]].uid : last;
+			}
+		if (k) {
+			struct folder_state fs;
+			size_t ins;
+			char *err = NULL;
+			CU_ASSERT_EQUAL_FATAL(store_folder_state(s2, "support", role ? "Sent" : "INBOX",
+								 (enum folder_role)role, &fs, &err), STORE_OK);
+			CU_ASSERT_EQUAL_FATAL(store_sightings(s2, fs.folder_id, uidvalidity, msgs, k, last,
+							      &ins, &err), STORE_OK);
+		}
+		free(msgs);
+	}
+}
+
+static void derive__incremental_equals_recompute(void)
+{
+	struct fx_box b = { 0 };
+	busy_box(&b);
+	unsigned long long seed = 0x2545f4914f6cdd1dULL;
+	size_t *perm = xmalloc(b.n * sizeof *perm);
+	const char **ids = xmalloc(b.n * sizeof *ids);
+	for (int round = 0; round < 3; round++) {
+		char *ci = NULL, *err = NULL;
+		int applied;
+		struct derive_stats stats;
+		CU_ASSERT_EQUAL_FATAL(testpg_create_db("derive_inc", &ci), 0);
+		struct store *s2 = store_open(ci, &err);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s2);
+		CU_ASSERT_EQUAL_FATAL(store_migrate(s2, &applied, &err), STORE_OK);
+		CU_ASSERT_EQUAL_FATAL(derive_store_recompute(s2, cfg, &cals, &stats, &err), STORE_OK);
+		for (size_t i = 0; i < b.n; i++)
+			perm[i] = i;
+		fx_shuffle(perm, b.n, &seed);
+		for (size_t done = 0; done < b.n;) {
+			/* round 0: polls of 1-3 messages; then batches of up to 23 */
+			size_t k = 1 + (size_t)(seed % (round == 0 ? 3 : 23));
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			if (done + k > b.n)
+				k = b.n - done;
+			store_batch(s2, &b, perm, done, done + k, 11);
+			for (size_t i = 0; i < k; i++)
+				ids[i] = b.msgs[perm[done + i]].message_id;
+			int rc = derive_store_update(s2, cfg, &cals, ids, k, &stats, &err);
+			if (rc != STORE_OK)
+				fprintf(stderr, "update: %s\n", err);
+			CU_ASSERT_EQUAL_FATAL(rc, STORE_OK);
+			done += k;
+		}
+		char *inc = dump_derived(ci);
+		CU_ASSERT_EQUAL_FATAL(derive_store_recompute(s2, cfg, &cals, &stats, &err), STORE_OK);
+		char *full = dump_derived(ci);
+		CU_ASSERT(strlen(full) > 5000);
+		CU_ASSERT_STRING_EQUAL(inc, full);
+		if (strcmp(inc, full)) {
+			FILE *f1 = fopen("/tmp/derive_inc.txt", "w"), *f2 = fopen("/tmp/derive_full.txt", "w");
+			if (f1 && f2) {
+				fputs(inc, f1);
+				fputs(full, f2);
+			}
+			if (f1)
+				fclose(f1);
+			if (f2)
+				fclose(f2);
+		}
+		free(inc);
+		free(full);
+		store_close(&s2);
+		testpg_drop_db(&ci);
+	}
+	free(ids);
+	free(perm);
+	fx_box_free(&b);
+}
+
 /* `replyclock recompute` from the command line, on the same database. */
 static void derive__recompute_command(void)
 {
@@ -379,6 +537,7 @@ int main(int argc, char **argv)
 		TESTCASE(derive__config_change_is_noticed),
 		TESTCASE(derive__store_roundtrip_matches_pure),
 		TESTCASE(derive__recompute_command),
+		TESTCASE(derive__incremental_equals_recompute),
 		{ NULL, NULL },
 	};
 	return testmain(argc, argv, "derive", suite_init, suite_clean, tests);
