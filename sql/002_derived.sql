@@ -82,7 +82,10 @@ CREATE TABLE replyclock.messages (
 CREATE INDEX messages_conversation_idx ON replyclock.messages (conversation_id, at);
 -- "Which stored messages name this new one?" (a reply synced before its
 -- question: the Sent folder may sync before INBOX).
-CREATE INDEX messages_refs_idx ON replyclock.messages USING gin (refs);
+-- fastupdate off: a recompute inserts every row at once, and a pending list
+-- that large makes each later lookup scan it (seconds instead of
+-- milliseconds) until a vacuum merges it.
+CREATE INDEX messages_refs_idx ON replyclock.messages USING gin (refs) WITH (fastupdate = off);
 COMMENT ON TABLE replyclock.messages IS
 	'One row per logical message (one Message-ID, however many folders it was seen in): who wrote it and why it counts or not. Answers "why did this message not count?".';
 COMMENT ON COLUMN replyclock.messages.class IS

@@ -119,8 +119,9 @@ static const char sql_load[] =
 /* The sightings of the given Message-IDs ($1), or of every message in the
  * given conversations ($2). */
 static const char sql_load_some[] =
-	" WHERE s.message_id = ANY($1::text[]) OR s.message_id IN "
-	"(SELECT message_id FROM replyclock.messages WHERE conversation_id = ANY($2::text[]))";
+	" WHERE s.message_id IN (SELECT unnest($1::text[]) UNION "
+	"SELECT m.message_id FROM unnest($2::text[]) AS c(id) "
+	"JOIN replyclock.messages m ON m.conversation_id = c.id)";
 
 static char *val(PGresult *r, int row, int col)
 {
@@ -451,6 +452,18 @@ static int write_all(struct store *s, const struct config *cfg, const struct cal
 /* Everything stored counts: the views judge open requests at now(), and
  * reports reproduce an earlier as-of instant from the stored rows. */
 
+/* Fresh statistics right after a rewrite: without them the planner sees
+ * empty tables and the next incremental update's lookups take seconds. */
+static void analyze(struct store *s)
+{
+	PGresult *r = PQexec(s->conn, "ANALYZE replyclock.sightings, replyclock.messages, replyclock.conversations, "
+				      "replyclock.requests");
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		log_warn("%s: ANALYZE of the derived tables failed: %s", s->server,
+			 PQresultErrorMessage(r));
+	PQclear(r);
+}
+
 double derive_mono(void)
 {
 	struct timespec t;
@@ -486,8 +499,10 @@ int derive_store_recompute(struct store *s, const struct config *cfg, const stru
 		  t1 - t0, t2 - t1, derive_mono() - t2);
 	if (st != STORE_OK)
 		store_rollback(s);
-	else
+	else {
 		*stats = (struct derive_stats){ L.n, d.set.n, d.thr.n_convs, d.req.n };
+		analyze(s);
+	}
 	derived_free(&d);
 	derive_loaded_free(&L);
 	return st;

@@ -96,9 +96,11 @@ static void find_touch(const struct config *cfg, const struct loaded *N, struct 
  * theirs, $5 ids named by or of the batch, $6 the batch's ids, $7 the
  * earliest since (for the parties of conversations found through ids). */
 static const char sql_touched[] =
-	"WITH ref AS ("
-	"  SELECT DISTINCT conversation_id AS id FROM replyclock.messages"
-	"  WHERE message_id = ANY($5::text[]) OR refs && $6::text[]"
+	"WITH ref AS (" /* two branches, so that each can use its index */
+	"  SELECT conversation_id AS id FROM replyclock.messages WHERE message_id = ANY($5::text[])"
+	"  UNION"
+	"  SELECT m.conversation_id FROM unnest($6::text[]) AS n(id)"
+	"  JOIN replyclock.messages m ON m.refs @> ARRAY[n.id]"
 	"), party AS ("
 	"  SELECT c.customer, c.unassigned_addr FROM replyclock.conversations c JOIN ref ON ref.id = c.id"
 	") "
@@ -114,9 +116,14 @@ static const char sql_touched[] =
 	"WHERE c.last_at IS NULL OR c.last_at >= to_timestamp(a.since) "
 	"UNION "
 	"SELECT c.id FROM replyclock.conversations c "
-	"WHERE (c.last_at IS NULL OR c.last_at >= to_timestamp($7::bigint)) AND ("
-	"  (c.unassigned_addr IS NULL AND c.customer IN (SELECT customer FROM party WHERE unassigned_addr IS NULL))"
-	"  OR c.unassigned_addr IN (SELECT unassigned_addr FROM party))";
+	"JOIN (SELECT DISTINCT customer FROM party WHERE unassigned_addr IS NULL) q "
+	"  ON c.unassigned_addr IS NULL AND c.customer = q.customer "
+	"WHERE c.last_at IS NULL OR c.last_at >= to_timestamp($7::bigint) "
+	"UNION "
+	"SELECT c.id FROM replyclock.conversations c "
+	"JOIN (SELECT DISTINCT unassigned_addr FROM party WHERE unassigned_addr IS NOT NULL) q "
+	"  ON c.unassigned_addr = q.unassigned_addr "
+	"WHERE c.last_at IS NULL OR c.last_at >= to_timestamp($7::bigint)";
 
 static char *list_literal(const struct strlist *l)
 {
