@@ -127,6 +127,14 @@ void fx_box_free(struct fx_box *b)
 	memset(b, 0, sizeof *b);
 }
 
+void fx_box_truncate(struct fx_box *b, size_t n)
+{
+	for (size_t i = n; i < b->n; i++)
+		message_clear(&b->msgs[i]);
+	if (n < b->n)
+		b->n = n;
+}
+
 struct sighting *fx_permuted(const struct fx_box *b, const size_t *perm)
 {
 	struct sighting *s = xmalloc((b->n ? b->n : 1) * sizeof *s);

@@ -48,6 +48,8 @@ struct fx_box {
 
 void fx_add(struct fx_box *b, const struct fx_mail *m);
 void fx_box_free(struct fx_box *b);
+/* Drops every sighting after the first n. */
+void fx_box_truncate(struct fx_box *b, size_t n);
 /* A copy of the sightings in an order given by perm (perm[i] = source index). */
 struct sighting *fx_permuted(const struct fx_box *b, const size_t *perm);
 

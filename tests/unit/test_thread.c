@@ -249,7 +249,7 @@ static void thread__conversation_customer(void)
 	CU_ASSERT_STRING_EQUAL(d.thr.convs[0].id, "o1@example.com");
 	fx_derived_free(&d);
 	/* Without the consultant: kari's reply makes it acme's. */
-	b.n = 1;
+	fx_box_truncate(&b, 1);
 	fx_add(&b, &(struct fx_mail){ .id = "<o4@acme.no>", .from = "kari@acme.no",
 				      .to = "support@example.com", .in_reply_to = "<o1@example.com>",
 				      .subject = "Re: Planlagt vedlikehold", .internaldate = "2026-04-01T10:00:00Z" });
