@@ -370,7 +370,8 @@ static struct chunk *chunk_build(const struct calendar *cal, int k)
 		int64_t span = ev->allday ? ev->dur * 86400 : ev->dur;
 		ics_occurrences(ev, cs - 3 * 86400 - span, ce + 3 * 86400, on_occurrence, &o);
 	}
-	qsort(ch->cl, ch->ncl, sizeof *ch->cl, cmp_closure);
+	if (ch->ncl)
+		qsort(ch->cl, ch->ncl, sizeof *ch->cl, cmp_closure);
 	struct ivec open = { 0 }, res = { 0 };
 	weekly_open(cal, cs, ce, &open);
 	subtract(&open, ch->cl, ch->ncl, cs, ce, &res);

@@ -3,7 +3,13 @@
  * Business time is computed here and nowhere else.
  *
  * All queries are pure functions of the built calendar; instants are UTC
- * seconds (time_t), never interpreted through the process's TZ. */
+ * seconds (time_t), never interpreted through the process's TZ. Time zones
+ * come from the system zoneinfo (TZif, $TZDIR or /usr/share/zoneinfo).
+ *
+ * Coverage: 1970-01-01T00:00Z to 2101-01-01T00:00Z; instants outside count
+ * as closed. Per-year tables are built on first use (a query takes a const
+ * calendar but may fill its cache; answers never change as it grows). Not
+ * thread-safe: give each thread its own calendar. */
 #ifndef RC_CALENDAR_H
 #define RC_CALENDAR_H
 

@@ -145,7 +145,8 @@ int cfg_finish(struct cfg_parser *p)
 	 * them needs one; a config without mailboxes (e.g. only calendars, for
 	 * `replyclock calendar`) tracks nothing and may omit it. */
 	if (cfg->defaults.unknown_senders == UNKNOWN_TRACK && !cfg->defaults.pol && cfg->n_mailboxes > 0) {
-		int line = p->singleton_line[CS_DEFAULTS];
+		/* Name the [defaults] header, or else the first mailbox that will track them. */
+		int line = p->singleton_line[CS_DEFAULTS] ? p->singleton_line[CS_DEFAULTS] : cfg->mailboxes[0].line;
 		cfg_error(p, line, "unknown senders are tracked (unknown_senders = track, the default) but "
 			  "[defaults] has no policy; add [defaults] policy = NAME, or unknown_senders = ignore");
 		return -1;

@@ -270,6 +270,10 @@ static int check_overlaps(const struct hours_interval *v, size_t n, char **err)
 	return 0;
 }
 
+/* The `hours` syntax: comma-separated items "DAYS RANGE [RANGE ...]".
+ * DAYS: mon..sun (any case), or a range "mon-fri" that may wrap ("fri-mon").
+ * RANGE: HH:MM-HH:MM in local wall time, minute precision, start < end, the
+ * end may be 24:00; past midnight is two items. Overlaps are refused. */
 int cv_parse_hours_list(const struct strlist *items, struct hours_interval **out, size_t *n, char **err)
 {
 	struct hours_interval *v = NULL;
@@ -398,14 +402,14 @@ int cv_parse_smtp_url(const char *url, char **host, int *port, int *implicit_tls
 		*implicit_tls = 1;
 		p = url + 8;
 	} else {
-		*err = xasprintf("smtp_url '%s' must start with smtp:// (STARTTLS) or smtps:// (TLS)", url);
+		*err = xasprintf("'%s' must start with smtp:// (STARTTLS) or smtps:// (TLS)", url);
 		return -1;
 	}
 	size_t len = strcspn(p, "/");
 	if (p[len] && strcmp(p + len, "/") != 0)
 		goto bad;
 	if (memchr(p, '@', len)) {
-		*err = xstrdup("smtp_url must not contain a user name or password; use smtp_username and "
+		*err = xstrdup("the URL must not contain a user name or password; use smtp_username and "
 			       "smtp_password_file");
 		return -1;
 	}
@@ -444,7 +448,7 @@ int cv_parse_smtp_url(const char *url, char **host, int *port, int *implicit_tls
 		}
 	return 0;
 bad:
-	*err = xasprintf("bad smtp_url '%s'; write smtp://host[:port] or smtps://host[:port]", url);
+	*err = xasprintf("bad URL '%s'; write smtp://host[:port] or smtps://host[:port]", url);
 	return -1;
 }
 

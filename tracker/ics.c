@@ -12,6 +12,12 @@
 
 #include "tracker/util.h"
 
+/* Limits that keep a hostile or broken file from costing minutes. */
+#define MAX_COUNT 100000
+#define MIN_YEAR 1600
+#define MAX_YEAR 2500
+#define MAX_SPAN_DAYS 3660
+
 struct ics_recur {
 	struct icalrecurrencetype r;
 };
@@ -420,6 +426,25 @@ static int read_recurrence(struct ctx *c, icalcomponent *ve, struct ics_event *e
 		}
 		if (!icaltime_is_null_time(r.until) && ev->allday && !r.until.is_date)
 			r.until = local_ical(ical_local(r.until), 1);
+		if (r.count > 0) {
+			/* A COUNT rule is finite: expand it once here (libical cannot
+			 * skip ahead in one), so each year's table does not redo it. */
+			if (r.count > MAX_COUNT) {
+				*c->err = xasprintf("%s:%d: RRULE COUNT=%d is more than %d occurrences", c->path,
+						    prop_line(c->sc, c->k, "RRULE"), r.count, MAX_COUNT);
+				return -1;
+			}
+			icalrecur_iterator *it = icalrecur_iterator_new(r, local_ical(ev->start, ev->allday));
+			for (int k = 0; it && k < r.count; k++) {
+				struct icaltimetype t = icalrecur_iterator_next(it);
+				if (icaltime_is_null_time(t))
+					break;
+				push64(&ev->rdates, &ev->n_rdates, ical_local(t));
+			}
+			if (it)
+				icalrecur_iterator_free(it);
+			continue;
+		}
 		ev->rrules = xrealloc(ev->rrules, (ev->n_rrules + 1) * sizeof *ev->rrules);
 		ev->rrules[ev->n_rrules++].r = r;
 	}
@@ -505,6 +530,12 @@ static int read_event(struct ctx *c, icalcomponent *ve, char *const *ignore, siz
 	ev.is_override = rid != NULL;
 	ev.start = ical_local(s);
 	int rc;
+	if (s.year < MIN_YEAR || s.year > MAX_YEAR) {
+		*c->err = xasprintf("%s:%d: DTSTART year %d is out of range (%d-%d)", c->path,
+				    prop_line(c->sc, c->k, "DTSTART"), s.year, MIN_YEAR, MAX_YEAR);
+		event_clear(&ev);
+		return -1;
+	}
 	if (ev.allday) {
 		ev.zone = c->calzone;
 		rc = all_day_days(c, ve, &ev);
@@ -512,6 +543,11 @@ static int read_event(struct ctx *c, icalcomponent *ve, char *const *ignore, siz
 		rc = prop_zone(c, ps, s, "DTSTART", &ev.zone);
 		if (rc == 0)
 			rc = timed_duration(c, ve, ps, s, &ev);
+	}
+	if (rc == 0 && (ev.allday ? ev.dur : ev.dur / 86400) > MAX_SPAN_DAYS) {
+		*c->err = xasprintf("%s:%d: event lasts more than %d days (\"%s\"): check DTEND", c->path,
+				    ev.line, MAX_SPAN_DAYS, ev.summary);
+		rc = -1;
 	}
 	if (rc == 0 && !ev.is_override)
 		rc = read_recurrence(c, ve, &ev);
@@ -528,19 +564,27 @@ static int read_event(struct ctx *c, icalcomponent *ve, char *const *ignore, siz
 
 static int read_calendar(struct ctx *c, icalcomponent *cal, char *const *ignore, size_t n_ignore)
 {
-	c->root = cal;
+	/* Collect first: libical components have one internal iterator, which
+	 * the VTIMEZONE lookups below would reset. */
+	icalcomponent **v = NULL;
+	size_t n = 0;
 	for (icalcomponent *ve = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT); ve;
 	     ve = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT)) {
+		v = xrealloc(v, (n + 1) * sizeof *v);
+		v[n++] = ve;
+	}
+	c->root = cal;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		if (c->k >= c->sc->n_ev) {
 			*c->err = xasprintf("%s:%d: could not match the events libical found to the file's lines",
 					    c->path, c->sc->ev_begin[c->sc->n_ev - 1]);
-			return -1;
-		}
-		if (read_event(c, ve, ignore, n_ignore) < 0)
-			return -1;
-		c->k++;
+			rc = -1;
+		} else if ((rc = read_event(c, v[i], ignore, n_ignore)) == 0)
+			c->k++;
 	}
-	return 0;
+	free(v);
+	return rc;
 }
 
 int ics_read(struct ics_set *set, const char *path, const char *bytes, size_t len,
@@ -682,7 +726,8 @@ void ics_occurrences(const struct ics_event *ev, int64_t lo, int64_t hi,
 		}
 		icalrecur_iterator_free(it);
 	}
-	qsort(v, n, sizeof *v, cmp64);
+	if (n)
+		qsort(v, n, sizeof *v, cmp64);
 	for (size_t i = 0; i < n; i++)
 		if ((i == 0 || v[i] != v[i - 1]) && !excluded(ev, v[i]))
 			fn(ev, v[i], ud);
