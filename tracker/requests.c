@@ -232,7 +232,8 @@ int requests_compute(const struct config *cfg, const struct calendar_set *cals,
 		}
 	for (size_t k = 0; k < acc.n; k++)
 		acc.v[k].status = request_status_at(&acc.v[k], as_of);
-	qsort(acc.v, acc.n, sizeof *acc.v, request_cmp);
+	if (acc.n > 1)
+		qsort(acc.v, acc.n, sizeof *acc.v, request_cmp);
 	out->v = acc.v;
 	out->n = acc.n;
 	return 0;
