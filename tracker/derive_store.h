@@ -31,6 +31,13 @@ int derive_store_recompute(struct store *s, const struct config *cfg, const stru
 int derive_store_update(struct store *s, const struct config *cfg, const struct calendar_set *cals,
 			const char *const *ids, size_t n, struct derive_stats *st, char **err);
 
+/* What poll and import call after storing a batch: a full recompute when
+ * the derived rows were computed from another configuration or calendar
+ * version (or never), else derive_store_update(). *recomputed tells which. */
+int derive_store_after_batch(struct store *s, const struct config *cfg, const struct calendar_set *cals,
+			     const char *const *ids, size_t n, bool *recomputed, struct derive_stats *st,
+			     char **err);
+
 /* Whether the derived rows were computed from this configuration and these
  * calendars (their digests): false after a change of a customer, policy,
  * calendar (settings or .ics bytes), team, defaults or report time zone, or

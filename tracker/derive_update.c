@@ -253,3 +253,20 @@ int derive_store_update(struct store *s, const struct config *cfg, const struct 
 		  derive_mono() - t0);
 	return st;
 }
+
+int derive_store_after_batch(struct store *s, const struct config *cfg, const struct calendar_set *cals,
+			     const char *const *ids, size_t n, bool *recomputed, struct derive_stats *stats,
+			     char **err)
+{
+	bool current = false;
+	int st = derive_store_is_current(s, cfg, cals, &current, err);
+	*recomputed = false;
+	if (st != STORE_OK)
+		return st;
+	if (current)
+		return derive_store_update(s, cfg, cals, ids, n, stats, err);
+	log_info("%s: configuration or calendars changed since the derived rows were computed: "
+		 "recomputing", s->server);
+	*recomputed = true;
+	return derive_store_recompute(s, cfg, cals, stats, err);
+}

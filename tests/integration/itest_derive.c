@@ -495,6 +495,41 @@ static void derive__incremental_equals_recompute(void)
 	fx_box_free(&b);
 }
 
+/* After a policy change the next batch triggers a full recompute whose
+ * requests carry the new target; an unchanged configuration updates. */
+static void derive__after_batch_recomputes_on_change(void)
+{
+	char *err = NULL;
+	bool recomputed = true;
+	struct derive_stats stats;
+	struct fx_box b = { 0 };
+	ask(&b, "<late1@acme.no>", "kari@acme.no", "Etter endring", "2026-06-01T09:00:00+02:00");
+	store_box(&b, 10, false, 21);
+	const char *ids[] = { "late1@acme.no" };
+	CU_ASSERT_EQUAL_FATAL(derive_store_after_batch(st, cfg, &cals, ids, 1, &recomputed, &stats, &err),
+			      STORE_OK);
+	CU_ASSERT_FALSE(recomputed);
+	CU_ASSERT(stats.messages < 10); /* only what the batch touches */
+	struct config *changed = config_parse(conf_text, "itest.conf", &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(changed);
+	changed->policies[0].first_response.seconds = 2 * 3600;
+	CU_ASSERT_EQUAL_FATAL(derive_store_after_batch(st, changed, &cals, ids, 1, &recomputed, &stats, &err),
+			      STORE_OK);
+	CU_ASSERT_TRUE(recomputed);
+	char *got = query("SELECT target_seconds, extract(epoch FROM due_at - opened_at)::bigint "
+			  "FROM replyclock.sla_requests WHERE opened_message_id = 'late1@acme.no'");
+	CU_ASSERT_STRING_EQUAL(got, "7200|7200\n");
+	free(got);
+	got = query("SELECT first_response FROM replyclock.policies WHERE name = 'standard'");
+	CU_ASSERT_STRING_EQUAL(got, "2h\n");
+	free(got);
+	/* back to the suite's configuration for the tests that follow */
+	CU_ASSERT_EQUAL(derive_store_after_batch(st, cfg, &cals, ids, 1, &recomputed, &stats, &err), STORE_OK);
+	CU_ASSERT_TRUE(recomputed);
+	config_free(&changed);
+	fx_box_free(&b);
+}
+
 /* `replyclock recompute` from the command line, on the same database. */
 static void derive__recompute_command(void)
 {
@@ -536,6 +571,7 @@ int main(int argc, char **argv)
 		TESTCASE(derive__recompute_twice_changes_nothing),
 		TESTCASE(derive__config_change_is_noticed),
 		TESTCASE(derive__store_roundtrip_matches_pure),
+		TESTCASE(derive__after_batch_recomputes_on_change),
 		TESTCASE(derive__recompute_command),
 		TESTCASE(derive__incremental_equals_recompute),
 		{ NULL, NULL },
