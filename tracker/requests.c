@@ -195,6 +195,8 @@ static int conversation_requests(const struct config *cfg, const struct calendar
 		const struct classification *c = &cls[i];
 		if (c->time > as_of)
 			break; /* members are in time order */
+		if (c->time == 0)
+			continue; /* no INTERNALDATE and no usable Date: cannot be timed */
 		if (open < 0 && opens(c, cv)) {
 			open = (long)acc->n;
 			open_request(acc_new(acc), &j, thr, conv, set, cls, i,

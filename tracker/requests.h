@@ -67,7 +67,8 @@ struct request_list {
 	size_t n;
 };
 
-/* Computes every request from the threaded messages as of instant as_of:
+/* Computes every request from the threaded messages as of instant as_of
+ * (messages whose time is unknown, 0, neither open nor answer):
  * only messages whose time is <= as_of count, and open requests are judged
  * pending / overdue at as_of. Returns 0, or -1 with a malloc'd *err when a
  * policy or its calendar cannot be found (a configuration the loader should

@@ -457,6 +457,21 @@ static void requests__reply_must_be_after_opening(void)
 	fx_box_free(&b);
 }
 
+static void requests__untimed_message_opens_nothing(void)
+{
+	struct fx_box b = { 0 };
+	struct derived d;
+	/* imported without INTERNALDATE and with an unparsable Date */
+	fx_add(&b, &(struct fx_mail){ .id = "<nodate@acme.no>", .from = "kari@acme.no",
+				      .to = "support@example.com", .subject = "Uten dato" });
+	ask(&b, "<q1@acme.no>", "kari@acme.no", "Med dato", "2026-04-01T09:00:00+02:00");
+	run(&b, FAR_FUTURE, &d);
+	CU_ASSERT_EQUAL_FATAL(d.req.n, 1);
+	CU_ASSERT_STRING_EQUAL(d.req.v[0].opened_message_id, "q1@acme.no");
+	derived_free(&d);
+	fx_box_free(&b);
+}
+
 /* A canonical text of all requests, for comparing runs. */
 static char *dump(const struct derived *d)
 {
@@ -586,6 +601,7 @@ int main(void)
 	CU_add_test(s, "requests__as_of", requests__as_of);
 	CU_add_test(s, "requests__conversation_started_by_team", requests__conversation_started_by_team);
 	CU_add_test(s, "requests__reply_must_be_after_opening", requests__reply_must_be_after_opening);
+	CU_add_test(s, "requests__untimed_message_opens_nothing", requests__untimed_message_opens_nothing);
 	CU_add_test(s, "requests__shuffled_orders_identical", requests__shuffled_orders_identical);
 	CU_add_test(s, "requests__missing_calendar_is_an_error", requests__missing_calendar_is_an_error);
 	CU_basic_set_mode(CU_BRM_NORMAL);
