@@ -165,7 +165,7 @@ static void store__migrate_empty_db_applies_all(void)
 	CU_ASSERT_EQUAL(pgt_query_long(&db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'replyclock' "
 					    "AND tablename IN ('mailboxes','folders','sightings')"), 3);
 	CU_ASSERT_EQUAL(pgt_query_long(&db, "SELECT count(*) FROM pg_indexes WHERE schemaname = 'replyclock' "
-					    "AND indexdef LIKE '%(message_id)%'"), 1);
+					    "AND tablename = 'sightings' AND indexdef LIKE '%(message_id)%'"), 1);
 	CU_ASSERT_EQUAL(pgt_query_long(&db, "SELECT count(*) FROM pg_extension WHERE extname <> 'plpgsql'"), 0);
 }
 
@@ -693,7 +693,9 @@ static void store__db_migrate_command_twice(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "run `replyclock db migrate`"));
 	xfree(&out);
 	CU_ASSERT_EQUAL(run_db(conf, "migrate", &out), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "applied 1 migration(s)"));
+	char *applied = xasprintf("applied %zu migration(s)", rc_migrations_count);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, applied));
+	free(applied);
 	xfree(&out);
 	CU_ASSERT_EQUAL(run_db(conf, "migrate", &out), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "nothing to apply"));

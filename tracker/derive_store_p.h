@@ -1,0 +1,44 @@
+/* Private to tracker/derive_store.c and tracker/derive_mirror.c. */
+#ifndef RC_DERIVE_STORE_P_H
+#define RC_DERIVE_STORE_P_H
+
+#include <libpq-fe.h>
+
+#include "tracker/derive.h"
+#include "tracker/derive_store.h"
+
+/* Everything stored counts: the views judge open requests at now(), and
+ * reports reproduce an earlier as-of instant from the stored rows. */
+#define AS_OF_EVERYTHING ((time_t)253402300799) /* 9999-12-31T23:59:59Z */
+
+/* Sightings loaded from the facts, as the pure pipeline takes them. */
+struct loaded {
+	PGresult *res;       /* owns the mailbox and folder names */
+	struct message *msgs;
+	struct sighting *s;
+	size_t n;
+};
+
+/* Loads every sighting; or, with ids (a text[] literal of Message-IDs) and
+ * convs (of conversation ids), the sightings of those messages and of
+ * every message stored in those conversations. */
+int derive_load(struct store *s, const char *ids, const char *convs, struct loaded *L, char **err);
+void derive_loaded_free(struct loaded *L);
+/* Inserts the messages, conversations and requests of d. */
+int derive_write_rows(struct store *s, const struct config *cfg, const struct derived *d, char **err);
+/* Takes the transaction-level lock that serialises writers of the derived layer. */
+int derive_lock(struct store *s, char **err);
+/* CLOCK_MONOTONIC seconds, for the timings logged at debug level. */
+double derive_mono(void);
+
+/* Runs one parameterised command; STORE_OK or a status with *err. */
+int derive_exec(struct store *s, const char *op, const char *sql, int n, const char *const *params,
+		char **err);
+/* [report] timezone, UTC when unset. */
+const char *derive_report_tz(const struct config *cfg);
+/* Inserts the configuration mirror rows and the derived state (the tables
+ * must be empty: the caller deleted them in the same transaction). */
+int derive_mirror_write(struct store *s, const struct config *cfg, const struct calendar_set *cals,
+			char **err);
+
+#endif

@@ -1,0 +1,433 @@
+/* Threading logical messages into conversations (SPEC §4.3). */
+#include "tracker/thread.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "tracker/util.h"
+
+/* ---- subject normalisation ---- */
+
+static const char *skip_space(const char *p)
+{
+	for (;;) {
+		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		else if ((unsigned char)p[0] == 0xc2 && (unsigned char)p[1] == 0xa0)
+			p += 2; /* NO-BREAK SPACE, common in Outlook subjects */
+		else
+			return p;
+	}
+}
+
+/* If p starts with one reply/forward prefix ("Re:", "SV [3]:", "Fwd :"),
+ * returns the position after its colon, else NULL. */
+static const char *strip_prefix(const char *p)
+{
+	static const char *const words[] = { "re", "aw", "sv", "vs", "fwd", "fw", "wg", "antw", "vb" };
+	for (size_t w = 0; w < sizeof words / sizeof *words; w++) {
+		size_t len = strlen(words[w]);
+		if (strncasecmp(p, words[w], len) != 0)
+			continue;
+		const char *q = skip_space(p + len);
+		if (*q == '[' || *q == '(') {
+			char close = *q == '[' ? ']' : ')';
+			const char *d = q + 1;
+			while (isdigit((unsigned char)*d))
+				d++;
+			if (d == q + 1 || *d != close)
+				continue;
+			q = skip_space(d + 1);
+		}
+		if (*q == ':')
+			return q + 1;
+	}
+	return NULL;
+}
+
+char *subject_normalise(const char *subject)
+{
+	const char *p = subject ? subject : "", *next;
+	for (;;) {
+		p = skip_space(p);
+		if (!(next = strip_prefix(p)))
+			break;
+		p = next;
+	}
+	char *out = xmalloc(strlen(p) + 1), *o = out;
+	while (*p) {
+		const char *q = skip_space(p);
+		if (q != p) {
+			if (*q && o != out)
+				*o++ = ' ';
+			p = q;
+			continue;
+		}
+		unsigned char c = (unsigned char)*p;
+		if (c == 0xc3 && (unsigned char)p[1] >= 0x80 && (unsigned char)p[1] <= 0x9e &&
+		    (unsigned char)p[1] != 0x97) {
+			/* U+00C0..U+00DE (but not U+00D7 ×) lower-case by +0x20: ÆØÅÉÜÖÄ... */
+			*o++ = (char)0xc3;
+			*o++ = (char)((unsigned char)p[1] + 0x20);
+			p += 2;
+		} else {
+			*o++ = (char)tolower(c);
+			p++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+const char *thread_link_name(enum thread_link l)
+{
+	static const char *const names[] = { "new", "in_reply_to", "references", "subject" };
+	return (unsigned)l < sizeof names / sizeof *names ? names[l] : "?";
+}
+
+/* ---- threading ---- */
+
+struct work {
+	const struct config *cfg;
+	const struct logical_set *set;
+	const struct classification *cls;
+	size_t n;
+	size_t *rank;        /* position of each message in (time, id) order */
+	long *parent;        /* reference parent, -1 none */
+	size_t *root;
+	long *subj_group;    /* equal normalised subjects share a group; -1 empty */
+	enum thread_link *link;
+};
+
+struct conv_build {
+	size_t *members;
+	size_t n, cap;
+	long first_cust;     /* earliest customer-side member, -1 */
+	long first_party;    /* earliest member with a party, -1 */
+};
+
+static int time_id_cmp(const void *pa, const void *pb, void *ctx)
+{
+	const struct work *w = ctx;
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	if (w->cls[a].time != w->cls[b].time)
+		return w->cls[a].time < w->cls[b].time ? -1 : 1;
+	return strcmp(w->set->v[a].message_id, w->set->v[b].message_id);
+}
+
+static void rank_messages(struct work *w)
+{
+	size_t *order = xmalloc((w->n ? w->n : 1) * sizeof *order);
+	for (size_t i = 0; i < w->n; i++)
+		order[i] = i;
+	qsort_r(order, w->n, sizeof *order, time_id_cmp, w);
+	for (size_t i = 0; i < w->n; i++)
+		w->rank[order[i]] = i;
+	free(order);
+}
+
+static long known(const struct work *w, const char *id, size_t self)
+{
+	long k = logical_find(w->set, id);
+	return k == (long)self ? -1 : k;
+}
+
+static void find_parents(struct work *w)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		const struct message *m = w->set->v[i].hdr;
+		long p = known(w, m->in_reply_to, i);
+		w->link[i] = p >= 0 ? LINK_IN_REPLY_TO : LINK_NEW;
+		for (size_t r = m->references.n; p < 0 && r-- > 0;) {
+			p = known(w, m->references.v[r], i);
+			if (p >= 0)
+				w->link[i] = LINK_REFERENCES;
+		}
+		w->parent[i] = p;
+	}
+}
+
+/* Follows parents from i, pushing unvisited nodes; returns the node where
+ * the walk stopped (-1 at a root). */
+static long walk(struct work *w, size_t i, unsigned char *state, size_t *path, size_t *top)
+{
+	long cur = (long)i;
+	*top = 0;
+	while (cur >= 0 && state[cur] == 0) {
+		state[cur] = 1;
+		path[(*top)++] = (size_t)cur;
+		cur = w->parent[cur];
+	}
+	return cur;
+}
+
+/* Reference loops (possible in hostile or broken mail) are cut at their
+ * earliest message, which then becomes the root. */
+static void find_roots(struct work *w)
+{
+	unsigned char *state = xcalloc(w->n ? w->n : 1, 1);
+	size_t *path = xmalloc((w->n ? w->n : 1) * sizeof *path), top;
+	for (size_t i = 0; i < w->n; i++) {
+		if (state[i])
+			continue;
+		long stop = walk(w, i, state, path, &top);
+		if (stop >= 0 && state[stop] == 1) {
+			size_t p = 0, min = (size_t)stop;
+			while (path[p] != (size_t)stop)
+				p++;
+			for (; p < top; p++)
+				if (w->rank[path[p]] < w->rank[min])
+					min = path[p];
+			w->parent[min] = -1;
+			w->link[min] = LINK_NEW;
+			for (p = 0; p < top; p++)
+				state[path[p]] = 0;
+			walk(w, i, state, path, &top);
+		}
+		for (size_t k = top; k-- > 0;) {
+			size_t node = path[k];
+			w->root[node] = w->parent[node] < 0 ? node : w->root[w->parent[node]];
+			state[node] = 2;
+		}
+	}
+	free(state);
+	free(path);
+}
+
+static int subj_cmp(const void *pa, const void *pb, void *ctx)
+{
+	char *const *s = ctx;
+	return strcmp(s[*(const size_t *)pa], s[*(const size_t *)pb]);
+}
+
+/* Numbers the distinct non-empty normalised subjects; returns the count. */
+static size_t group_subjects(struct work *w)
+{
+	char **s = xmalloc((w->n ? w->n : 1) * sizeof *s);
+	size_t *idx = xmalloc((w->n ? w->n : 1) * sizeof *idx), groups = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		s[i] = subject_normalise(w->set->v[i].hdr->subject);
+		idx[i] = i;
+	}
+	qsort_r(idx, w->n, sizeof *idx, subj_cmp, s);
+	for (size_t k = 0; k < w->n; k++) {
+		size_t i = idx[k];
+		if (!*s[i])
+			w->subj_group[i] = -1;
+		else if (k > 0 && strcmp(s[i], s[idx[k - 1]]) == 0)
+			w->subj_group[i] = w->subj_group[idx[k - 1]];
+		else
+			w->subj_group[i] = (long)groups++;
+	}
+	for (size_t i = 0; i < w->n; i++)
+		free(s[i]);
+	free(s);
+	free(idx);
+	return groups;
+}
+
+static bool has_party(const struct classification *c)
+{
+	return c->customer || c->unassigned_addr;
+}
+
+static bool same_party(const struct classification *a, const struct classification *b)
+{
+	if (a->customer || b->customer)
+		return a->customer == b->customer;
+	return a->unassigned_addr && b->unassigned_addr &&
+	       strcasecmp(a->unassigned_addr, b->unassigned_addr) == 0;
+}
+
+static void conv_add(const struct work *w, struct conv_build *c, size_t i)
+{
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 4;
+		c->members = xrealloc(c->members, c->cap * sizeof *c->members);
+	}
+	c->members[c->n++] = i;
+	if (classification_is_customer_side(&w->cls[i]) &&
+	    (c->first_cust < 0 || w->rank[i] < w->rank[c->first_cust]))
+		c->first_cust = (long)i;
+	if (has_party(&w->cls[i]) && (c->first_party < 0 || w->rank[i] < w->rank[c->first_party]))
+		c->first_party = (long)i;
+}
+
+static const struct classification *conv_party(const struct work *w, const struct conv_build *c)
+{
+	long p = c->first_cust >= 0 ? c->first_cust : c->first_party;
+	return p >= 0 ? &w->cls[p] : NULL;
+}
+
+/* The latest customer/team message of c at or before t, or -1 if none
+ * lies within the window before t. */
+static long last_alive(const struct work *w, const struct conv_build *c, time_t t)
+{
+	long best = -1;
+	for (size_t k = 0; k < c->n; k++) {
+		size_t i = c->members[k];
+		const struct classification *ci = &w->cls[i];
+		if (!classification_counts_for_thread(ci) || ci->time > t ||
+		    t - ci->time > w->cfg->defaults.thread_window)
+			continue;
+		if (best < 0 || w->rank[i] > w->rank[best])
+			best = (long)i;
+	}
+	return best;
+}
+
+/* Registry of conversations per subject group. */
+struct registry {
+	size_t **v;
+	size_t *n;
+};
+
+static long subject_match(const struct work *w, const struct registry *reg,
+			  const struct conv_build *convs, size_t root)
+{
+	long g = w->subj_group[root], best = -1, best_msg = -1;
+	const struct classification *rc = &w->cls[root];
+	if (g < 0 || !has_party(rc))
+		return -1;
+	for (size_t k = 0; k < reg->n[g]; k++) {
+		size_t c = reg->v[g][k];
+		const struct classification *pc = conv_party(w, &convs[c]);
+		if (!pc || !same_party(pc, rc))
+			continue;
+		long last = last_alive(w, &convs[c], rc->time);
+		if (last >= 0 && (best_msg < 0 || w->rank[last] > w->rank[best_msg])) {
+			best = (long)c;
+			best_msg = last;
+		}
+	}
+	return best;
+}
+
+static void reg_add(struct registry *reg, long g, size_t conv)
+{
+	if (g < 0)
+		return;
+	for (size_t k = 0; k < reg->n[g]; k++)
+		if (reg->v[g][k] == conv)
+			return;
+	reg->v[g] = xrealloc(reg->v[g], (reg->n[g] + 1) * sizeof **reg->v);
+	reg->v[g][reg->n[g]++] = conv;
+}
+
+static int tree_cmp(const void *pa, const void *pb, void *ctx)
+{
+	const struct work *w = ctx;
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	size_t ra = w->rank[w->root[a]], rb = w->rank[w->root[b]];
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	if ((a == w->root[a]) != (b == w->root[b])) /* the root opens its tree */
+		return a == w->root[a] ? -1 : 1;
+	return w->rank[a] < w->rank[b] ? -1 : w->rank[a] > w->rank[b];
+}
+
+/* Walks the reference trees in the order of their roots and places each
+ * into a conversation; returns the number of conversations built. */
+static size_t place_trees(struct work *w, size_t n_groups, struct conv_build **out)
+{
+	struct registry reg = { xcalloc(n_groups + 1, sizeof *reg.v), xcalloc(n_groups + 1, sizeof *reg.n) };
+	struct conv_build *convs = NULL;
+	size_t n_convs = 0, *idx = xmalloc((w->n ? w->n : 1) * sizeof *idx);
+	for (size_t i = 0; i < w->n; i++)
+		idx[i] = i;
+	qsort_r(idx, w->n, sizeof *idx, tree_cmp, w);
+	long cur = -1;
+	for (size_t k = 0; k < w->n; k++) {
+		size_t i = idx[k], root = w->root[i];
+		if (i == root) { /* the first member of its tree in this order */
+			cur = subject_match(w, &reg, convs, root);
+			if (cur >= 0)
+				w->link[root] = LINK_SUBJECT;
+			else {
+				convs = xrealloc(convs, (n_convs + 1) * sizeof *convs);
+				convs[n_convs] = (struct conv_build){ NULL, 0, 0, -1, -1 };
+				cur = (long)n_convs++;
+			}
+			reg_add(&reg, w->subj_group[root], (size_t)cur);
+		}
+		conv_add(w, &convs[cur], i);
+	}
+	for (size_t g = 0; g < n_groups; g++)
+		free(reg.v[g]);
+	free(reg.v);
+	free(reg.n);
+	free(idx);
+	*out = convs;
+	return n_convs;
+}
+
+static int conv_id_cmp(const void *pa, const void *pb)
+{
+	const struct conversation *a = pa, *b = pb;
+	return strcmp(a->id, b->id);
+}
+
+static int rank_cmp(const void *pa, const void *pb, void *ctx)
+{
+	const struct work *w = ctx;
+	size_t a = w->rank[*(const size_t *)pa], b = w->rank[*(const size_t *)pb];
+	return a < b ? -1 : a > b;
+}
+
+static void finish(struct work *w, struct conv_build *cb, size_t n_convs, struct thread_result *out)
+{
+	out->convs = xcalloc(n_convs ? n_convs : 1, sizeof *out->convs);
+	out->n_convs = n_convs;
+	for (size_t c = 0; c < n_convs; c++) {
+		struct conversation *cv = &out->convs[c];
+		qsort_r(cb[c].members, cb[c].n, sizeof *cb[c].members, rank_cmp, w);
+		cv->members = cb[c].members;
+		cv->n_members = cb[c].n;
+		cv->id = w->set->v[cv->members[0]].message_id;
+		cv->has_customer_msg = cb[c].first_cust >= 0;
+		const struct classification *p = conv_party(w, &cb[c]);
+		if (p) {
+			cv->customer = p->customer;
+			cv->unassigned_addr = p->customer ? NULL : p->unassigned_addr;
+		}
+	}
+	qsort(out->convs, n_convs, sizeof *out->convs, conv_id_cmp);
+	for (size_t c = 0; c < n_convs; c++)
+		for (size_t k = 0; k < out->convs[c].n_members; k++)
+			out->conv_of[out->convs[c].members[k]] = c;
+}
+
+void thread_build(const struct config *cfg, const struct logical_set *set,
+		  const struct classification *cls, struct thread_result *out)
+{
+	size_t n = set->n, m = n ? n : 1;
+	struct work w = { cfg, set, cls, n, xmalloc(m * sizeof(size_t)), xmalloc(m * sizeof(long)),
+			  xmalloc(m * sizeof(size_t)), xmalloc(m * sizeof(long)),
+			  xcalloc(m, sizeof(enum thread_link)) };
+	rank_messages(&w);
+	find_parents(&w);
+	find_roots(&w);
+	size_t groups = group_subjects(&w);
+	struct conv_build *cb;
+	size_t n_convs = place_trees(&w, groups, &cb);
+	out->conv_of = xcalloc(m, sizeof *out->conv_of);
+	out->link = w.link;
+	finish(&w, cb, n_convs, out);
+	free(cb);
+	free(w.rank);
+	free(w.parent);
+	free(w.root);
+	free(w.subj_group);
+}
+
+void thread_result_free(struct thread_result *r)
+{
+	for (size_t c = 0; c < r->n_convs; c++)
+		free(r->convs[c].members);
+	free(r->convs);
+	free(r->conv_of);
+	free(r->link);
+	memset(r, 0, sizeof *r);
+}
