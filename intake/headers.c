@@ -380,6 +380,8 @@ static void parse_from(struct fields *f, const char *v, struct message *m)
 			m->from_addr = lower_addr(f, mb->mb_addr_spec);
 		if (mb && mb->mb_display_name)
 			m->from_name = decode_phrase(f, mb->mb_display_name, "From name");
+		if (!mb || !mb->mb_addr_spec || v[idx] != '\0')
+			note(f, "From is malformed", NULL);
 		mailimf_mailbox_list_free(ml);
 		return;
 	}

@@ -467,6 +467,198 @@ static void intake__sigterm_during_sync_consistent(void)
 	fx_free(&f);
 }
 
+
+/* ---- UIDVALIDITY, hostile input, several mailboxes, server restarts ------ */
+
+static void intake__uidvalidity_change_rereads_folder(void)
+{
+	struct fx f;
+	char *c = tls_lines("inbound_folders = Uv1\nsent_folders =\n");
+	fx_init(&f, "uidvalidity", c);
+	free(c);
+	for (int i = 1; i <= 3; i++)
+		drop("Uv1", "uv", i, NULL);
+	expect_poll_ok(&f);
+	char *old = testpg_value(f.pg, "SELECT uidvalidity FROM replyclock.folders WHERE name = 'Uv1'", 0,
+				 NULL);
+	/* Dovecot makes a new UIDVALIDITY when its uid list and index are gone
+	 * (what "recreate the folder with the same messages" looks like). */
+	char *cmd = xasprintf("sleep 1.1; rm -f %s/.Uv1/dovecot-uidlist %s/.Uv1/dovecot.index*",
+			      testenv_get("RC_TEST_MAILDIR"), testenv_get("RC_TEST_MAILDIR"));
+	const char *sh[] = { "sh", "-c", cmd, NULL };
+	struct testrun_result r;
+	CU_ASSERT_FATAL(testrun(sh, NULL, &r) == 0);
+	testrun_free(&r);
+	free(cmd);
+	drop("Uv1", "uv", 4, NULL);
+	CU_ASSERT_EQUAL(poll_once(&f, &r), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.err, "UIDVALIDITY changed"));
+	testrun_free(&r);
+	char *now = testpg_value(f.pg, "SELECT uidvalidity FROM replyclock.folders WHERE name = 'Uv1'", 0,
+				 NULL);
+	CU_ASSERT_STRING_NOT_EQUAL(old, now);
+	const char *p[] = { now };
+	char *n = testpg_value(f.pg, "SELECT count(*) FROM replyclock.sightings WHERE uidvalidity = $1",
+			       1, p);
+	CU_ASSERT_STRING_EQUAL(n, "4");   /* the whole folder under the new UIDVALIDITY */
+	CU_ASSERT_EQUAL(sql_long(&f, "SELECT count(DISTINCT message_id) FROM replyclock.sightings"), 4);
+	CU_ASSERT_EQUAL(sql_long(&f, "SELECT count(*) FROM (SELECT uidvalidity, uid FROM "
+				     "replyclock.sightings GROUP BY 1, 2 HAVING count(*) > 1) d"), 0);
+	expect_poll_ok(&f);   /* and nothing again after that */
+	CU_ASSERT_EQUAL(sql_long(&f, "SELECT count(*) FROM replyclock.sightings"), 7);
+	free(n);
+	free(old);
+	free(now);
+	fx_free(&f);
+}
+
+static void drop_raw(const char *folder, const char *msg, size_t len)
+{
+	static int seq;
+	free(testmaildir_drop(folder, msg, len, 1772438400 + ++seq, NULL));
+}
+
+/* Every hostile message is stored with what could be read and a reason. */
+static void intake__hostile_messages_stored(void)
+{
+	struct fx f;
+	char *c = tls_lines("inbound_folders = Bad1\nsent_folders =\n");
+	fx_init(&f, "hostile", c);
+	free(c);
+	static const char nul[] = "Message-ID: <nul@x>\r\nSubject: a\0b\r\nFrom: a@x\r\n\r\nbody\r\n";
+	const char *msgs[] = {
+		"From: a@x\r\nSubject: no id\r\n\r\nb\r\n",
+		"Message-ID: <baddate@x>\r\nDate: 32 Foo 99999 25:61\r\n\r\nb\r\n",
+		"Message-ID: <future@x>\r\nDate: Fri, 1 Jan 2100 00:00:00 +0000\r\n\r\nb\r\n",
+		"Message-ID: <8bit@x>\r\nSubject: \xff\xfe caf\xe9\r\nFrom: \"\xc3(\" <a@x>\r\n\r\nb\r\n",
+		"Message-ID: <cs@x>\r\nSubject: =?x-unknown?Q?abc?=\r\n\r\nb\r\n",
+		"Message-ID: <dup@x>\r\nSubject: one\r\n\r\nb\r\n",
+		"Message-ID: <dup@x>\r\nSubject: two\r\n\r\nb\r\n",
+		"Message-ID: <garbage@x>\r\nthis line is no header\r\nFrom: <<<@>>>\r\n\r\nb\r\n",
+	};
+	size_t n = sizeof msgs / sizeof msgs[0];
+	for (size_t i = 0; i < n; i++)
+		drop_raw("Bad1", msgs[i], strlen(msgs[i]));
+	drop_raw("Bad1", nul, sizeof nul - 1);
+	struct strbuf b;
+	strbuf_init(&b, 0);
+	strbuf_appendf(&b, "Message-ID: <huge@x>\r\nX-Junk: x");
+	while (b.len < 1024 * 1024)
+		strbuf_append(&b, "\r\n yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy", 65);
+	strbuf_appendf(&b, "\r\nReferences: <r0@x>");
+	for (int i = 1; i < 10000; i++)
+		strbuf_appendf(&b, "\r\n <r%d@x>", i);
+	strbuf_appendf(&b, "\r\nSubject: big\r\n\r\nbody\r\n");
+	drop_raw("Bad1", b.s, b.len);
+	strbuf_free(&b);
+	expect_poll_ok(&f);
+	CU_ASSERT_EQUAL(sql_long(&f, "SELECT count(*) FROM replyclock.sightings"), (long)n + 2);
+	CU_ASSERT_EQUAL(sql_long(&f, "SELECT count(*) FROM replyclock.sightings WHERE message_id = "
+				     "'dup@x'"), 2);
+	CU_ASSERT_EQUAL(sql_long(&f, "SELECT count(*) FROM replyclock.sightings WHERE message_id = "
+				     "'baddate@x' AND date_header IS NULL AND parse_error LIKE '%Date%'"), 1);
+	CU_ASSERT_EQUAL(sql_long(&f, "SELECT extract(year FROM date_header) FROM replyclock.sightings "
+				     "WHERE message_id = 'future@x'"), 2100);
+	CU_ASSERT_EQUAL(sql_long(&f, "SELECT count(*) FROM replyclock.sightings WHERE message_id_synthetic"),
+			1);
+	CU_ASSERT_EQUAL(sql_long(&f, "SELECT count(*) FROM replyclock.sightings WHERE message_id = "
+				     "'huge@x' AND subject = 'big' AND cardinality(references_) BETWEEN 1 AND "
+				     "500"), 1);
+	CU_ASSERT_EQUAL(sql_long(&f, "SELECT count(*) FROM replyclock.sightings WHERE message_id = "
+				     "'cs@x' AND parse_error LIKE '%charset%'"), 1);
+	CU_ASSERT_EQUAL(sql_long(&f, "SELECT count(*) FROM replyclock.sightings WHERE message_id = "
+				     "'garbage@x' AND parse_error IS NOT NULL"), 1);
+	fx_free(&f);
+}
+
+static void intake__two_mailboxes_in_one_daemon(void)
+{
+	struct fx f;
+	char *c = tls_lines("inbound_folders = Two1\nsent_folders =\n");
+	fx_init(&f, "two", c);
+	char *text = testfile_read(f.conf, NULL);
+	char *second = xasprintf("%s\n[mailbox other]\nhost = 127.0.0.1\nusername = %s\n"
+				 "password_file = %s/imap.pw\n%s", text, testenv_get("RC_TEST_IMAP_USER"),
+				 f.dir, c);
+	char *p = strstr(second, "inbound_folders = Two1\nsent_folders =\n[team]");
+	(void)p;
+	/* The second section's folder differs: replace its last Two1. */
+	char *last = strstr(second + strlen(text), "Two1");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(last);
+	last[3] = '2';
+	free(testfile_write(f.dir, "rc.conf", second, 0600));
+	drop("Two1", "two-a", 1, NULL);
+	drop("Two2", "two-b", 1, NULL);
+	pid_t pid = spawn_daemon(&f, "daemon.log");
+	CU_ASSERT_EQUAL(wait_count(&f, "SELECT count(*) FROM replyclock.sightings", 2, 10), 2);
+	CU_ASSERT_EQUAL(sql_long(&f, "SELECT count(*) FROM replyclock.mailboxes"), 2);
+	drop("Two2", "two-b", 2, NULL);
+	CU_ASSERT_EQUAL(wait_count(&f, "SELECT count(*) FROM replyclock.sightings", 3, 5), 3);
+	int status;
+	double stop = term_and_wait(pid, &status);
+	CU_ASSERT(stop >= 0 && stop < 1.0);
+	free(text);
+	free(second);
+	free(c);
+	fx_free(&f);
+}
+
+static void harness_ctl(const char *what, const char *server)
+{
+	const char *argv[] = { testenv_get("RC_TEST_HARNESS"), what, server, NULL };
+	struct testrun_result r;
+	CU_ASSERT_FATAL(testrun(argv, NULL, &r) == 0);
+	if (r.status != 0)
+		fprintf(stderr, "harness %s %s: %s\n", what, server, r.err);
+	CU_ASSERT_EQUAL(r.status, 0);
+	testrun_free(&r);
+}
+
+/* A server goes away while the daemon runs: it logs once, backs off, and
+ * stores what arrived meanwhile once the server is back. */
+static void restart_case(const char *name, const char *server)
+{
+	struct fx f;
+	char *c = tls_lines("sent_folders =\npoll_interval = 1s\n");
+	char *c2 = xasprintf("%sinbound_folders = %s\n", c, name);
+	fx_init(&f, name, c2);
+	drop(name, name, 1, NULL);
+	pid_t pid = spawn_daemon(&f, "daemon.log");
+	CU_ASSERT_EQUAL(wait_count(&f, "SELECT count(*) FROM replyclock.sightings", 1, 10), 1);
+	harness_ctl("stop", server);
+	drop(name, name, 2, NULL);
+	drop(name, name, 3, NULL);
+	usleep(1500000);
+	harness_ctl("start", server);
+	PQreset(f.pg);
+	long n = wait_count(&f, "SELECT count(*) FROM replyclock.sightings", 3, 30);
+	CU_ASSERT_EQUAL(n, 3);
+	CU_ASSERT_EQUAL(sql_long(&f, "SELECT count(DISTINCT uid) FROM replyclock.sightings"), 3);
+	int status;
+	double stop = term_and_wait(pid, &status);
+	CU_ASSERT(stop >= 0 && stop < 1.0);
+	char *log = xasprintf("%s/daemon.log", f.dir);
+	char *text = testfile_read(log, NULL);
+	CU_ASSERT_PTR_NOT_NULL(text && strstr(text, "retrying in"));
+	if (getenv("RC_TEST_VERBOSE"))
+		fprintf(stderr, "%s", text);
+	free(text);
+	free(log);
+	free(c);
+	free(c2);
+	fx_free(&f);
+}
+
+static void intake__dovecot_restart_daemon_reconnects(void)
+{
+	restart_case("Rst1", "dovecot");
+}
+
+static void intake__postgres_restart_daemon_waits(void)
+{
+	restart_case("Rst2", "pg");
+}
+
 /* ---- import -------------------------------------------------------------- */
 
 static void intake__import_mbox_maildir_and_reimport(void)
@@ -670,6 +862,11 @@ int main(int argc, char **argv)
 		TESTCASE(intake__xoauth2_token_command),
 		TESTCASE(intake__idle_wakes_daemon_and_sigterm),
 		TESTCASE(intake__sigterm_during_sync_consistent),
+		TESTCASE(intake__uidvalidity_change_rereads_folder),
+		TESTCASE(intake__hostile_messages_stored),
+		TESTCASE(intake__two_mailboxes_in_one_daemon),
+		TESTCASE(intake__dovecot_restart_daemon_reconnects),
+		TESTCASE(intake__postgres_restart_daemon_waits),
 		TESTCASE(intake__import_mbox_maildir_and_reimport),
 		TESTCASE(intake__first_sync_rate),
 		TESTCASE(intake__dropped_connections_lose_and_double_nothing),
