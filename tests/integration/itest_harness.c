@@ -298,6 +298,7 @@ static void harness__smtp_starttls_auth_byte_exact(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(journal);
 	CU_ASSERT_PTR_NOT_NULL(strstr(journal, "\"rcpt_tos\": [\"lead@example.org\"]"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(journal, "\"tls\": true"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(journal, "\"auth\": \"sink@example.org\""));
 	free(journal);
 }
 
