@@ -61,8 +61,11 @@ CREATE TABLE replyclock.sightings (
 	id                       bigserial PRIMARY KEY,
 	mailbox_id               bigint NOT NULL REFERENCES replyclock.mailboxes (id),
 	folder_id                bigint NOT NULL,
-	uidvalidity              bigint NOT NULL CHECK (uidvalidity BETWEEN 0 AND 4294967295),
-	uid                      bigint NOT NULL CHECK (uid BETWEEN 0 AND 4294967295),
+	-- IMAP UIDs and UIDVALIDITY are non-zero 32-bit numbers (RFC 3501
+	-- nz-number); refusing 0 stops an importer that forgot the convention
+	-- below from collapsing a whole file into one row.
+	uidvalidity              bigint NOT NULL CHECK (uidvalidity BETWEEN 1 AND 4294967295),
+	uid                      bigint NOT NULL CHECK (uid BETWEEN 1 AND 4294967295),
 	internaldate             timestamptz(0),
 	size                     bigint,
 	message_id               text NOT NULL,

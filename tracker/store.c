@@ -101,7 +101,6 @@ int store_fail(struct store *s, PGresult **res, const char *op, char **err)
 	else
 		msg = one_line(PQerrorMessage(s->conn));
 	int cls = store_classify(state, PQstatus(s->conn) == CONNECTION_BAD);
-	free(*err);
 	if (state)
 		*err = xasprintf("%s: %s failed: %s (SQLSTATE %s)", s->server, op, msg, state);
 	else

@@ -21,6 +21,12 @@ enum store_status {
 
 struct store;
 
+/* Every function below that can fail returns one of the statuses above and
+ * sets a malloc'd *err naming the server and the operation (never a
+ * password); the caller frees it. After STORE_WAIT the connection may be
+ * gone: close the handle and open a new one later. A failed call has rolled
+ * back everything it did. */
+
 /* Connects with a libpq conninfo ("" = PG* environment). Returns NULL and a
  * malloc'd *err naming the server on failure. The caller owns the handle. */
 struct store *store_open(const char *conninfo, char **err);

@@ -29,7 +29,6 @@ static char *lookup(struct store *s, const char *op, const char *sql, int n,
 	if (!r)
 		return NULL;
 	if (PQntuples(r) != 1) {
-		free(*err);
 		*err = xasprintf("%s: %s found %d rows, expected one", s->server, op, PQntuples(r));
 		*st = STORE_FINAL;
 		PQclear(r);
@@ -288,6 +287,9 @@ int store_sightings(struct store *s, long folder_id, uint32_t uidvalidity,
 		r = store_commit(s, "committing sightings", err);
 	if (r != STORE_OK) {
 		store_rollback(s);
+		char *e = xasprintf("%s (folder id %ld, %zu sightings, nothing stored)", *err, folder_id, n);
+		free(*err);
+		*err = e;
 		return r;
 	}
 	*inserted = count;

@@ -385,6 +385,13 @@ static void store__sightings_failed_batch_leaves_nothing(void)
 	CU_ASSERT_EQUAL(st.last_uid, 10);
 	/* the connection is usable afterwards */
 	CU_ASSERT_EQUAL(store_check_schema(s, &err), STORE_OK);
+	/* UID 0 does not exist in IMAP: refused, not silently collapsed */
+	v[10].uid = 0;
+	xfree(&v[10].message_id);
+	v[10].message_id = xstrdup("fail-zero@customer.example");
+	CU_ASSERT_EQUAL(store_sightings(s, st.folder_id, 5, v + 10, 1, 11, &ins, &err), STORE_FINAL);
+	CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "23514"));
+	xfree(&err);
 	/* an unknown folder is refused too, and moves nothing */
 	r = store_sightings(s, 987654321, 5, v, 3, 3, &ins, &err);
 	CU_ASSERT_EQUAL(r, STORE_FINAL);
@@ -416,6 +423,13 @@ static void store__uidvalidity_change_resets_cursor(void)
 	CU_ASSERT_EQUAL(count_where("message_id LIKE 'uv-%' AND uidvalidity = 200"), 2);
 	CU_ASSERT_EQUAL(pgt_query_long(&db, "SELECT count(*) FROM replyclock.folders f JOIN replyclock.mailboxes m "
 					    "ON m.id = f.mailbox_id WHERE m.name = 'uv' AND f.highestmodseq IS NULL"), 1);
+	/* an empty folder under yet another UIDVALIDITY: the cursor still moves */
+	CU_ASSERT_EQUAL(store_sightings(s, st.folder_id, 300, NULL, 0, 0, &ins, &err), STORE_OK);
+	CU_ASSERT_EQUAL(ins, 0);
+	st = folder(s, "uv", "INBOX");
+	CU_ASSERT_EQUAL(st.uidvalidity, 300);
+	CU_ASSERT_EQUAL(st.last_uid, 0);
+	CU_ASSERT_EQUAL(count_where("message_id LIKE 'uv-%'"), 5);
 	free_batch(&v, 3);
 	store_close(&s);
 }
