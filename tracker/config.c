@@ -182,7 +182,7 @@ static int parse_header(struct cfg_parser *p, char *s)
 		*sp++ = '\0';
 		name = str_trim(sp);
 		if (strpbrk(name, " \t")) {
-			cfg_error(p, p->line, "section name '%s' contains a space; names are one word", name);
+			cfg_error(p, p->line, "section name '%.64s' contains a space; names are one word", name);
 			return -1;
 		}
 	}
@@ -190,9 +190,9 @@ static int parse_header(struct cfg_parser *p, char *s)
 	if (!sec) {
 		const char *hint = cfg_suggest_section(kind);
 		if (hint)
-			cfg_error(p, p->line, "unknown section [%s]; did you mean '%s'?", kind, hint);
+			cfg_error(p, p->line, "unknown section [%.64s]; did you mean '%s'?", kind, hint);
 		else
-			cfg_error(p, p->line, "unknown section [%s]; see replyclock.conf.example for the "
+			cfg_error(p, p->line, "unknown section [%.64s]; see replyclock.conf.example for the "
 				  "sections", kind);
 		return -1;
 	}
@@ -203,13 +203,14 @@ static int parse_header(struct cfg_parser *p, char *s)
 
 static int unknown_key(struct cfg_parser *p, const char *key)
 {
-	const char *hint = cfg_suggest_key(p->sec, key);
-	char *elsewhere = hint ? NULL : cfg_sections_with_key(key);
-	if (hint)
-		cfg_error(p, p->line, "unknown key '%s' in [%s]; did you mean '%s'?", key, p->sec->name, hint);
-	else if (elsewhere)
+	/* A key that exists verbatim elsewhere is more likely misplaced than misspelt. */
+	char *elsewhere = cfg_sections_with_key(key);
+	const char *hint = elsewhere ? NULL : cfg_suggest_key(p->sec, key);
+	if (elsewhere)
 		cfg_error(p, p->line, "key '%s' does not belong in [%s]; it goes in %s", key, p->sec->name,
 			  elsewhere);
+	else if (hint)
+		cfg_error(p, p->line, "unknown key '%s' in [%s]; did you mean '%s'?", key, p->sec->name, hint);
 	else
 		cfg_error(p, p->line, "unknown key '%s' in [%s]", key, p->sec->name);
 	free(elsewhere);
@@ -229,7 +230,7 @@ static int parse_assignment(struct cfg_parser *p, char *s)
 	}
 	*eq = '\0';
 	char *key = str_trim(s);
-	if (!*key || strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(key)) {
+	if (!*key || strlen(key) > 64 || strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(key)) {
 		cfg_error(p, p->line, "bad key name before '='; keys are words like poll_interval");
 		return -1;
 	}
@@ -351,8 +352,14 @@ struct config *config_load(const char *path, char **err)
 		return NULL;
 	}
 	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > CFG_MAX_FILE) {
-		*err = xasprintf("%s: not a regular file of at most %d bytes", path, CFG_MAX_FILE);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		*err = xasprintf("%s: not a regular file; give the configuration file with -c FILE", path);
+		close(fd);
+		return NULL;
+	}
+	if (st.st_size > CFG_MAX_FILE) {
+		*err = xasprintf("%s: the file is larger than %d bytes; is it really the configuration?", path,
+				 CFG_MAX_FILE);
 		close(fd);
 		return NULL;
 	}

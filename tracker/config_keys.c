@@ -260,7 +260,7 @@ int cfg_begin_section(struct cfg_parser *p, const struct cfg_section *sec, const
 			return -1;
 		}
 		if (cv_check_name(name) < 0) {
-			cfg_error(p, p->line, "bad name '%s' for [%s]; use letters, digits, '_', '-' or '.'",
+			cfg_error(p, p->line, "bad name '%.64s' for [%s]; use letters, digits, '_', '-' or '.' (at most 64)",
 				  name, sec->name);
 			return -1;
 		}
@@ -390,7 +390,7 @@ static int set_string(struct cfg_parser *p, const struct cfg_key *k, char **fiel
 		}
 		break;
 	case CT_FROM:
-		if (cv_check_mailbox_address(v, &err) < 0) {
+		if (*v && cv_check_mailbox_address(v, &err) < 0) {
 			cfg_error(p, p->line, "from: %s", err);
 			free(err);
 			return -1;
@@ -407,7 +407,7 @@ static int set_string(struct cfg_parser *p, const struct cfg_key *k, char **fiel
 		break;
 	}
 	free(*field);
-	if (!*v && (k->type == CT_STR_OPT || k->type == CT_PATH || k->type == CT_KEYWORD))
+	if (!*v && k->type != CT_STR && k->type != CT_REF && k->type != CT_CONNINFO)
 		*field = NULL;
 	else
 		*field = k->type == CT_PATH ? make_path(p, v) : xstrdup(v);
@@ -481,6 +481,10 @@ static int set_scalar(struct cfg_parser *p, const struct cfg_key *k, void *field
 	case CT_SECRET_CMD:
 		return set_secret(p, k, field, v, SECRET_COMMAND);
 	case CT_DATE:
+		if (!*v) {
+			*(time_t *)field = 0; /* "since =": no limit */
+			return 0;
+		}
 		if (cv_parse_date(v, field) < 0) {
 			cfg_error(p, p->line, "bad date '%s' for %s; write YYYY-MM-DD, e.g. 2026-01-01", v, k->name);
 			return -1;

@@ -270,6 +270,10 @@ static int check_overlaps(const struct hours_interval *v, size_t n, char **err)
 	return 0;
 }
 
+/* The `hours` syntax: comma-separated items "DAYS RANGE [RANGE ...]".
+ * DAYS: mon..sun (any case), or a range "mon-fri" that may wrap ("fri-mon").
+ * RANGE: HH:MM-HH:MM in local wall time, minute precision, start < end, the
+ * end may be 24:00; past midnight is two items. Overlaps are refused. */
 int cv_parse_hours_list(const struct strlist *items, struct hours_interval **out, size_t *n, char **err)
 {
 	struct hours_interval *v = NULL;

@@ -1,7 +1,9 @@
 /* Unit tests of the configuration reader (SPEC §2): a full valid file, the
  * shipped example, bad files with their messages and lines, value parsers,
  * suggestions and secrets. */
+#include "tracker/cli.h"
 #include "tracker/config.h"
+#include "tracker/log.h"
 #include "tracker/util.h"
 
 #include <CUnit/Basic.h>
@@ -342,6 +344,22 @@ static void config__defaults(void)
 	CU_ASSERT_EQUAL(cfg->report.smtp_security, SEC_NONE);
 	config_free(&cfg);
 
+	/* Empty optional values mean "not set". */
+	cfg = parse_ok(BASE MBX "since =\nca_file =\n[report]\nsmtp_url =\nfrom =\nsmtp_username =\n"
+			    "smtp_password_file =\n[alerts]\ncommand =\nto =\n[resolution]\nresolved_keyword =\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(cfg->mailboxes[0].since, 0);
+	CU_ASSERT_PTR_NULL(cfg->mailboxes[0].ca_file);
+	CU_ASSERT_PTR_NULL(cfg->report.smtp_url);
+	CU_ASSERT_PTR_NULL(cfg->report.smtp_host);
+	CU_ASSERT_PTR_NULL(cfg->report.from);
+	CU_ASSERT_PTR_NULL(cfg->report.smtp_username);
+	CU_ASSERT_EQUAL(cfg->report.smtp_password.kind, SECRET_NONE);
+	CU_ASSERT_PTR_NULL(cfg->alerts.command);
+	CU_ASSERT_EQUAL(cfg->alerts.to.n, 0);
+	CU_ASSERT_PTR_NULL(cfg->resolution.resolved_keyword);
+	config_free(&cfg);
+
 	/* Only calendars (for `replyclock calendar`): no default policy needed. */
 	cfg = parse_ok("[calendar c]\ntimezone = UTC\nhours = mon 00:00-24:00\n");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
@@ -391,6 +409,8 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown key", "[mailbox m]\nhots = x\n", 2, "unknown key 'hots' in [mailbox]; did you mean 'host'?", false },
 	{ "unknown section", "[mailbx m]\n", 1, "unknown section [mailbx]; did you mean 'mailbox'?", false },
 	{ "key in wrong section", "[alerts]\ntimezone = UTC\n", 2, "it goes in [calendar] or [report]", false },
+	{ "misplaced not misspelt", "[customer x]\nmatch = @x.no\nto = a@x.no\n", 3,
+	  "key 'to' does not belong in [customer]; it goes in [alerts] or [report]", false },
 	{ "duplicate key", "[mailbox m]\nhost = a\nhost = b\n", 3, "duplicate key 'host' in [mailbox] (first set on line 12)", false },
 	{ "duplicate named section", "[calendar c]\ntimezone = UTC\nhours = mon 08:00-09:00\n", 1,
 	  "duplicate section [calendar c] (first defined on line 3)", false },
@@ -461,6 +481,9 @@ static const struct bad_case bad_cases[] = {
 	{ "unnamed mailbox", "[mailbox]\n", 1, "[mailbox] needs a name", false },
 	{ "bad header", "[alerts\n", 1, "section header without ']'", false },
 	{ "empty host", "[mailbox m]\nhost =\n", 2, "host is empty", false },
+	{ "bad section name", "[customer a/b]\n", 1, "bad name 'a/b' for [customer]", false },
+	{ "long key", "[alerts]\naaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa = 1\n", 2,
+	  "bad key name before '='", false },
 	{ "key outside section", "host = x\n[team]\n", 1, "key 'host' outside any section", true },
 	{ "customer without policy", "[calendar c]\ntimezone = UTC\nhours = mon 08:00-09:00\n[policy p]\ncalendar = c\n"
 	  "first_response = 1h\n[customer x]\nmatch = @x.no\n", 7, "customer 'x' has no policy and [defaults] names none", true },
@@ -739,6 +762,7 @@ static void expect_secret_error(const struct config *cfg, const struct secret_re
 	char *out = NULL, *err = NULL;
 	CU_ASSERT_EQUAL(secret_resolve(cfg, ref, &out, &err), -1);
 	CU_ASSERT_PTR_NULL(out);
+	free(out);
 	int ok = err && strstr(err, want) && strstr(err, "t.conf:7: ");
 	if (!ok)
 		fprintf(stderr, "\nsecret: want '%s', got '%s'\n", want, err ? err : "(none)");
@@ -848,6 +872,116 @@ static void config__secret_never_in_errors(void)
 	}
 }
 
+static void config__crlf_and_bom(void)
+{
+	struct config *cfg = parse_ok("\xef\xbb\xbf[database]\r\nconninfo = dbname=x\r\n[alerts]\r\nto = a@b.no, c@d.no\r\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_STRING_EQUAL(cfg->db_conninfo, "dbname=x");
+	CU_ASSERT_EQUAL_FATAL(cfg->alerts.to.n, 2);
+	CU_ASSERT_STRING_EQUAL(cfg->alerts.to.v[1], "c@d.no");
+	config_free(&cfg);
+	/* UTF-8 is fine in values. */
+	cfg = parse_ok(BASE "[customer x]\nname = Bl\xc3\xa5" "b\xc3\xa6r AS\nmatch = @x.no\n");
+	CU_ASSERT_STRING_EQUAL(cfg ? cfg->customers[0].display_name : "", "Bl\xc3\xa5" "b\xc3\xa6r AS");
+	config_free(&cfg);
+	/* Overlong encodings and surrogates are not UTF-8. */
+	expect_error("overlong", BASE "[alerts]\ncommand = \xc0\xaf\n", BASE_LINES + 2, "not UTF-8");
+	expect_error("surrogate", BASE "[alerts]\ncommand = \xed\xa0\x80\n", BASE_LINES + 2, "not UTF-8");
+}
+
+struct captured {
+	struct strbuf all;
+	int lines;
+};
+
+static void capture_sink(enum log_level lvl, const char *line, void *ud)
+{
+	struct captured *c = ud;
+	(void)lvl;
+	strbuf_appendf(&c->all, "%s\n", line);
+	c->lines++;
+}
+
+/* What `-c FILE` does with a bad file: one logged line naming FILE:LINE,
+ * exit code 78, and never the secret that was typed into the file. */
+static void config__cli_exit_78_no_secret_logged(void)
+{
+	static const char text[] = "[mailbox m]\nhost = h\nusername = u\npassword = hunter2secret\n";
+	char *path = write_file("bad.conf", text, sizeof text - 1, 0600);
+	struct captured cap = { .lines = 0 };
+	strbuf_init(&cap.all, 0);
+	log_set_sink(capture_sink, &cap);
+	struct cli cli = { .config_path = path, .verbosity = 0 };
+	int code = 0;
+	struct config *cfg = cli_load_config(&cli, &code);
+	CU_ASSERT_PTR_NULL(cfg);
+	CU_ASSERT_EQUAL(code, 78);
+	CU_ASSERT_EQUAL(cap.lines, 1);
+	char *want = xasprintf("%s:4: unknown key 'password' in [mailbox]; did you mean 'password_file'?", path);
+	CU_ASSERT_PTR_NOT_NULL(cap.all.s ? strstr(cap.all.s, want) : NULL);
+	free(want);
+
+	/* Resolving secrets logs nothing, and failures do not carry the secret. */
+	struct config fake = { .path = path };
+	struct secret_ref ref = { .kind = SECRET_COMMAND, .value = "echo hunter2secret; exit 1", .line = 4,
+				  .key = "password_command" };
+	char *out = NULL, *err = NULL;
+	CU_ASSERT_EQUAL(secret_resolve(&fake, &ref, &out, &err), -1);
+	CU_ASSERT_PTR_NULL(err ? strstr(err, "hunter2") : (char *)1);
+	free(err);
+	ref.value = "echo hunter2secret";
+	CU_ASSERT_EQUAL(secret_resolve(&fake, &ref, &out, &err), 0);
+	free(out);
+	log_set_sink(NULL, NULL);
+	CU_ASSERT_EQUAL(cap.lines, 1);
+	CU_ASSERT_PTR_NULL(strstr(cap.all.s ? cap.all.s : "", "hunter2"));
+	strbuf_free(&cap.all);
+	unlink(path);
+	free(path);
+}
+
+/* Random edits of the example file: every result is a config or one
+ * "FILE:..." line, never a crash (run this suite under ASan too). */
+static void config__mutations_never_crash(void)
+{
+	FILE *f = fopen("contrib/replyclock.conf.example", "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	char base[16384];
+	size_t len = fread(base, 1, sizeof base - 1, f);
+	fclose(f);
+	base[len] = '\0';
+	static const char pool[] = "[]=,\"#;\\ \n\t@:-0123456789abchms%\xc3\xff";
+	unsigned seed = 12345;
+	int ok = 0, bad = 0;
+	for (int i = 0; i < 3000; i++) {
+		char text[sizeof base];
+		memcpy(text, base, len + 1);
+		int edits = 1 + rand_r(&seed) % 4;
+		for (int e = 0; e < edits; e++) {
+			size_t at = (size_t)rand_r(&seed) % len;
+			char c = pool[(size_t)rand_r(&seed) % (sizeof pool - 1)];
+			if (rand_r(&seed) % 3 == 0)
+				memmove(text + at, text + at + 1, len - at); /* delete a byte */
+			else
+				text[at] = c;
+		}
+		char *err = NULL;
+		struct config *cfg = config_parse(text, "m.conf", &err);
+		CU_ASSERT((cfg == NULL) != (err == NULL));
+		if (err) {
+			CU_ASSERT_EQUAL(strncmp(err, "m.conf:", 7), 0);
+			CU_ASSERT_PTR_NULL(strchr(err, '\n'));
+			bad++;
+		} else {
+			ok++;
+		}
+		config_free(&cfg);
+		free(err);
+	}
+	CU_ASSERT(bad > 1000); /* the edits do break most files... */
+	CU_ASSERT(ok > 0);     /* ...but not all (e.g. inside comments) */
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/rc-config-XXXXXX");
@@ -870,6 +1004,9 @@ int main(void)
 	CU_add_test(s, "config__example_file_parses", config__example_file_parses);
 	CU_add_test(s, "config__secrets", config__secrets);
 	CU_add_test(s, "config__secret_never_in_errors", config__secret_never_in_errors);
+	CU_add_test(s, "config__crlf_and_bom", config__crlf_and_bom);
+	CU_add_test(s, "config__mutations_never_crash", config__mutations_never_crash);
+	CU_add_test(s, "config__cli_exit_78_no_secret_logged", config__cli_exit_78_no_secret_logged);
 	CU_basic_set_mode(CU_BRM_NORMAL);
 	CU_basic_run_tests();
 	unsigned failures = CU_get_number_of_failures();
