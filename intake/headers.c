@@ -245,7 +245,7 @@ static void check_charsets(struct fields *f, const char *s, const char *what)
 			return;
 		}
 		iconv_close(ic);
-		p = q;
+		p = q - 1;   /* the next search starts after the '?' (q may end s) */
 	}
 }
 
