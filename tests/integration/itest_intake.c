@@ -710,6 +710,87 @@ static void intake__import_mbox_maildir_and_reimport(void)
 	fx_free(&f);
 }
 
+
+/* The same generated traffic through IMAP and through import (Maildir and
+ * mbox) gives the same stored facts. */
+static void intake__import_equals_imap_sync(void)
+{
+	struct fx f;
+	char *c = tls_lines("inbound_folders = Eq1\nsent_folders =\n");
+	fx_init(&f, "equal", c);
+	free(c);
+	char *md = xasprintf("%s/gen", f.dir), *mbox = xasprintf("%s/in.mbox", f.dir);
+	char *sent = xasprintf("%s/sent.mbox", f.dir);
+	/* rc-gen is built next to the replyclock under test. */
+	char *gen = xstrdup(testenv_get("RC_BIN"));
+	char *slash = strrchr(gen, '/');
+	CU_ASSERT_PTR_NOT_NULL_FATAL(slash);
+	strcpy(slash, "/rc-gen");   /* "/replyclock" is longer */
+	char *gen_bin = realpath(gen, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(gen_bin);
+	const char *argv[] = { gen_bin, "--seed", "11", "--messages", "300", "--maildir", md,
+			       "--mbox-inbound", mbox, "--mbox-sent", sent, NULL };
+	struct testrun_result r;
+	CU_ASSERT_FATAL(testrun(argv, NULL, &r) == 0);
+	CU_ASSERT_EQUAL_FATAL(r.status, 0);
+	testrun_free(&r);
+	/* Import the Maildir copy first (before Dovecot owns it), then hand the
+	 * same files to Dovecot as folder Eq1. */
+	CU_ASSERT_FATAL(testrun_rc(&r, NULL, "-c", f.conf, "import", "--mailbox", "imp-md", md, NULL) == 0);
+	CU_ASSERT_EQUAL(r.status, 0);
+	testrun_free(&r);
+	CU_ASSERT_FATAL(testrun_rc(&r, NULL, "-c", f.conf, "import", "--mailbox", "imp-mbox", mbox, NULL) ==
+			0);
+	CU_ASSERT_EQUAL(r.status, 0);
+	testrun_free(&r);
+	char *cmd = xasprintf("rm -rf '%s/.Sent' && mv '%s' '%s/.Eq1' && "
+			      "{ [ \"$(id -u)\" != 0 ] || chown -R %s:%s '%s/.Eq1'; }",
+			      md, md, testenv_get("RC_TEST_MAILDIR"), testenv_get("RC_TEST_SRV_UID"),
+			      testenv_get("RC_TEST_SRV_GID"), testenv_get("RC_TEST_MAILDIR"));
+	const char *sh[] = { "sh", "-c", cmd, NULL };
+	CU_ASSERT_FATAL(testrun(sh, NULL, &r) == 0);
+	CU_ASSERT_EQUAL(r.status, 0);
+	testrun_free(&r);
+	expect_poll_ok(&f);
+	long n = sql_long(&f, "SELECT count(*) FROM replyclock.sightings s JOIN replyclock.mailboxes m "
+			      "ON m.id = s.mailbox_id WHERE m.name = 'support'");
+	CU_ASSERT(n > 100);
+	/* Facts compared: everything parsed from the headers plus INTERNALDATE. */
+	static const char *diff =
+		"WITH f AS (SELECT m.name AS mb, s.message_id, s.message_id_synthetic, s.in_reply_to,"
+		" s.references_, s.from_addr, s.from_name, s.to_addrs, s.cc_addrs, s.date_header,"
+		" s.subject, s.auto_submitted, s.precedence, s.list_id, s.content_type, s.internaldate"
+		" FROM replyclock.sightings s JOIN replyclock.mailboxes m ON m.id = s.mailbox_id)"
+		" SELECT count(*) FROM ((SELECT message_id, message_id_synthetic, in_reply_to, references_,"
+		" from_addr, from_name, to_addrs, cc_addrs, date_header, subject, auto_submitted,"
+		" precedence, list_id, content_type, internaldate FROM f WHERE mb = 'support'"
+		" EXCEPT SELECT message_id, message_id_synthetic, in_reply_to, references_, from_addr,"
+		" from_name, to_addrs, cc_addrs, date_header, subject, auto_submitted, precedence,"
+		" list_id, content_type, internaldate FROM f WHERE mb = '%s')"
+		" UNION ALL (SELECT message_id, message_id_synthetic, in_reply_to, references_, from_addr,"
+		" from_name, to_addrs, cc_addrs, date_header, subject, auto_submitted, precedence,"
+		" list_id, content_type, internaldate FROM f WHERE mb = '%s'"
+		" EXCEPT SELECT message_id, message_id_synthetic, in_reply_to, references_, from_addr,"
+		" from_name, to_addrs, cc_addrs, date_header, subject, auto_submitted, precedence,"
+		" list_id, content_type, internaldate FROM f WHERE mb = 'support')) d";
+	const char *others[] = { "imp-md", "imp-mbox" };
+	for (int i = 0; i < 2; i++) {
+		char *q = xasprintf(diff, others[i], others[i]);
+		long d = sql_long(&f, q);
+		if (d != 0)
+			fprintf(stderr, "%s differs from the IMAP sync in %ld rows\n", others[i], d);
+		CU_ASSERT_EQUAL(d, 0);
+		free(q);
+	}
+	free(cmd);
+	free(md);
+	free(mbox);
+	free(sent);
+	free(gen);
+	free(gen_bin);
+	fx_free(&f);
+}
+
 /* ---- fault injection: a proxy that cuts connections ---------------------- */
 
 struct proxy {
@@ -868,6 +949,7 @@ int main(int argc, char **argv)
 		TESTCASE(intake__dovecot_restart_daemon_reconnects),
 		TESTCASE(intake__postgres_restart_daemon_waits),
 		TESTCASE(intake__import_mbox_maildir_and_reimport),
+		TESTCASE(intake__import_equals_imap_sync),
 		TESTCASE(intake__first_sync_rate),
 		TESTCASE(intake__dropped_connections_lose_and_double_nothing),
 		{ NULL, NULL },
