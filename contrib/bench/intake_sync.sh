@@ -40,8 +40,8 @@ policy = p
 CONF
 "$B/replyclock" -q -c "$D/rc.conf" db migrate >/dev/null
 # rc-gen writes inbound mail to the Maildir root and replies to .Sent;
-# only the inbound part (about 60 %) is used, so ask for more.
-"$B/rc-gen" --seed 7 --messages $((N * 5 / 3)) --weeks 104 --customers 200 --maildir "$D/gen" >/dev/null
+# only the inbound part (about 53 %) is used, so ask for more.
+"$B/rc-gen" --seed 7 --messages $((N * 19 / 10)) --weeks 104 --customers 200 --maildir "$D/gen" >/dev/null
 mv "$D/gen" "$RC_TEST_MAILDIR/.Bench"
 [ -n "${RC_TEST_SRV_UID:-}" ] && [ "$(id -u)" = 0 ] &&
 	chown -R "$RC_TEST_SRV_UID:$RC_TEST_SRV_GID" "$RC_TEST_MAILDIR/.Bench"
