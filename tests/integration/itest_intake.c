@@ -478,6 +478,54 @@ static void intake__sigterm_during_sync_consistent(void)
 }
 
 
+
+/* `since` bounds the first sync (UID SEARCH SINCE on INTERNALDATE); a
+ * later APPEND of an old message (higher UID, old date) is still fetched. */
+static void intake__since_limits_first_sync(void)
+{
+	struct fx f;
+	char *c = tls_lines("inbound_folders = Snc1\nsent_folders =\nsince = 2026-01-01\n");
+	fx_init(&f, "since", c);
+	free(c);
+	size_t len;
+	for (int i = 1; i <= 6; i++) {
+		char *m = make_msg("snc", i, &len);
+		/* odd: 2025-06-01, even: 2026-03-02 */
+		free(testmaildir_drop("Snc1", m, len, i % 2 ? 1748736000 : 1772438400, NULL));
+		free(m);
+	}
+	expect_poll_ok(&f);
+	CU_ASSERT_EQUAL(sql_long(&f, "SELECT count(*) FROM replyclock.sightings"), 3);
+	CU_ASSERT_EQUAL(sql_long(&f, "SELECT count(*) FROM replyclock.sightings WHERE internaldate < "
+				     "'2026-01-01'"), 0);
+	CU_ASSERT_EQUAL(sql_long(&f, "SELECT last_uid FROM replyclock.folders WHERE name = 'Snc1'"), 6);
+	char *m = make_msg("snc", 7, &len);
+	free(testmaildir_drop("Snc1", m, len, 1748736000, NULL));
+	free(m);
+	expect_poll_ok(&f);
+	CU_ASSERT_EQUAL(sql_long(&f, "SELECT count(*) FROM replyclock.sightings"), 4);
+	fx_free(&f);
+}
+
+
+/* A configured folder the server lacks: named in one error line, exit 78,
+ * the other folders still synced. */
+static void intake__missing_folder_named(void)
+{
+	struct fx f;
+	char *c = tls_lines("inbound_folders = NoSuchFolder, Mis1\nsent_folders =\n");
+	fx_init(&f, "missing", c);
+	free(c);
+	drop("Mis1", "mis", 1, NULL);
+	struct testrun_result r;
+	CU_ASSERT_EQUAL(poll_once(&f, &r), 78);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.err, "EXAMINE NoSuchFolder"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.err, "check inbound_folders"));
+	testrun_free(&r);
+	CU_ASSERT_EQUAL(sql_long(&f, "SELECT count(*) FROM replyclock.sightings"), 1);
+	fx_free(&f);
+}
+
 /* ---- UIDVALIDITY, hostile input, several mailboxes, server restarts ------ */
 
 static void intake__uidvalidity_change_rereads_folder(void)
@@ -954,6 +1002,8 @@ int main(int argc, char **argv)
 		TESTCASE(intake__xoauth2_token_command),
 		TESTCASE(intake__idle_wakes_daemon_and_sigterm),
 		TESTCASE(intake__sigterm_during_sync_consistent),
+		TESTCASE(intake__since_limits_first_sync),
+		TESTCASE(intake__missing_folder_named),
 		TESTCASE(intake__uidvalidity_change_rereads_folder),
 		TESTCASE(intake__hostile_messages_stored),
 		TESTCASE(intake__two_mailboxes_in_one_daemon),
