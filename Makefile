@@ -68,6 +68,9 @@ $(B)/tests/%: tests/integration/%.c $(TESTLIB_OBJ) $(B)/librc.a
 $(B)/%: contrib/tools/%.c $(B)/librc.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/librc.a $(LIBS)
 
+# rc-gen's header-only parts (contrib/tools/gen/) rebuild it when they change.
+$(B)/rc-gen: $(wildcard contrib/tools/gen/*.h)
+
 deps:
 	@sh contrib/install-deps
 

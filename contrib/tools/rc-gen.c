@@ -15,8 +15,8 @@
 #include "gen/gen_text.h"
 
 static const char *const kind_names[K_N] = {
-	"customer", "followup", "customer_again", "team", "autoreply_customer",
-	"autoreply_team", "bounce", "internal_forward",
+    "customer",		  "followup",	    "customer_again", "team",
+    "autoreply_customer", "autoreply_team", "bounce",	      "internal_forward",
 };
 
 /* Expected messages per conversation, measured with the default mix; used to
@@ -90,7 +90,8 @@ static void make_customer(struct customer *cu, int i, struct rng *r)
 	cu->domains[0] = dupf("%s.%s", cu->slug, tld);
 	cu->ndomains = 1;
 	if (i % 5 == 2) /* a few customers write from two domains */
-		cu->domains[cu->ndomains++] = dupf("%s.%s", cu->slug, strcmp(tld, "com") ? "com" : "no");
+		cu->domains[cu->ndomains++] =
+		    dupf("%s.%s", cu->slug, strcmp(tld, "com") ? "com" : "no");
 	int n = (int)rng_range(r, 1, 4);
 	cu->contacts = calloc((size_t)n + 1, sizeof *cu->contacts);
 	for (int j = 0; j < n; j++) {
@@ -120,7 +121,7 @@ static void make_customer(struct customer *cu, int i, struct rng *r)
 static void build_world(struct world *w, const struct opts *o, struct rng *r)
 {
 	static const char *const agent_names[] = {
-		"Kari Nordmann", "Øyvind Lie", "Silje Bakke", "Mats Holm", "Åsmund Vik",
+	    "Kari Nordmann", "Øyvind Lie", "Silje Bakke", "Mats Holm", "Åsmund Vik",
 	};
 	w->seed = o->seed;
 	w->team_domain = o->team_domain;
@@ -229,7 +230,8 @@ static int customer_who(struct rng *r, const struct world *w, const struct conv 
 }
 
 /* The team reply and what it triggers (extra reply, out-of-office, bounce). */
-static int plan_reply(struct conv *c, struct rng *r, const struct world *w, int last_cust, int64_t tr)
+static int plan_reply(struct conv *c, struct rng *r, const struct world *w, int last_cust,
+		      int64_t tr)
 {
 	int skew = c->cust >= 0 ? w->cust[c->cust].skew : 0;
 	int ri = add_plan(c, K_TEAM, tr, last_cust, (int)rng_range(r, 0, w->nagents - 1));
@@ -299,13 +301,16 @@ static void plan_conv(struct conv *c, struct rng *r, const struct world *w, int6
 		}
 		if (tr - c->plans[last].t > 1200 && rng_chance(r, 0.06)) {
 			int64_t tf = c->plans[last].t + (tr - c->plans[last].t) / 2;
-			int f = add_plan(c, K_INTERNAL_FORWARD, tf, last, (int)rng_range(r, 0, w->nagents - 1));
+			int f = add_plan(c, K_INTERNAL_FORWARD, tf, last,
+					 (int)rng_range(r, 0, w->nagents - 1));
 			struct plan *p = &c->plans[f];
 			p->folders = F_SENT;
 			p->date_back = (int32_t)rng_range(r, 0, 2);
-			p->to_agent = (int8_t)((p->who + 1 + rng_range(r, 0, w->nagents - 2)) % w->nagents);
+			p->to_agent =
+			    (int8_t)((p->who + 1 + rng_range(r, 0, w->nagents - 2)) % w->nagents);
 			if (rng_chance(r, 0.3)) /* forwarded to the shared address: INBOX too */
-				p->to_agent = -1, p->folders = F_BOTH, p->inbox_lag = (int16_t)rng_range(r, 1, 20);
+				p->to_agent = -1, p->folders = F_BOTH,
+				p->inbox_lag = (int16_t)rng_range(r, 1, 20);
 		}
 		int ri = plan_reply(c, r, w, last, tr);
 		if (!rng_chance(r, 0.35))
@@ -346,7 +351,7 @@ static void heap_push(struct heap *h, struct conv *c, int idx)
 			die(70, "out of memory");
 	}
 	size_t i = h->n++;
-	struct hent e = { c->plans[idx].t, h->seq++, c, idx };
+	struct hent e = {c->plans[idx].t, h->seq++, c, idx};
 	while (i > 0 && hless(&e, &h->v[(i - 1) / 2])) {
 		h->v[i] = h->v[(i - 1) / 2];
 		i = (i - 1) / 2;
@@ -376,177 +381,6 @@ static struct hent heap_pop(struct heap *h)
 	return top;
 }
 
-
-/* ---- Rendering one message. */
-enum fld { FROM, TO, CC, SUBJ, DATE, MID, REFS, IRT, END };
-
-struct rctx {
-	const struct world *w;
-	const struct conv *c;
-	int idx, cl, variant;
-	struct parties pt;
-	const char *subject;
-};
-
-static void put_field(struct buf *b, const struct rctx *x, enum fld f)
-{
-	const struct plan *p = &x->c->plans[x->idx];
-	switch (f) {
-	case FROM:
-		buf_puts(b, "From: ");
-		put_mailbox(b, x->pt.from_name, x->pt.from_addr, x->cl, x->variant);
-		break;
-	case TO:
-	case CC: {
-		int n = f == TO ? x->pt.nto : x->pt.ncc;
-		if (n == 0)
-			return;
-		buf_puts(b, f == TO ? "To: " : "Cc: ");
-		for (int i = 0; i < n; i++) {
-			if (i)
-				buf_puts(b, ",\r\n ");
-			put_mailbox(b, f == TO ? x->pt.to_name[i] : x->pt.cc_name[i],
-				    f == TO ? x->pt.to_addr[i] : x->pt.cc_addr[i], x->cl, x->variant);
-		}
-		break;
-	}
-	case SUBJ:
-		buf_puts(b, "Subject: ");
-		put_encoded(b, x->subject, x->cl, x->variant);
-		break;
-	case DATE:
-		buf_puts(b, "Date: ");
-		fmt_date(b, p->t - p->date_back, x->cl == CL_OUTLOOK);
-		break;
-	case MID:
-		buf_puts(b, x->cl == CL_APPLE ? "Message-Id: <" : "Message-ID: <");
-		msg_id(b, x->w, x->c, x->idx);
-		buf_puts(b, ">");
-		break;
-	case REFS:
-		if (p->parent >= 0 && p->refs == R_FULL)
-			put_refs(b, x->w, x->c, x->idx);
-		return;
-	case IRT:
-		if (p->parent < 0 || p->refs == R_NONE)
-			return;
-		buf_puts(b, "In-Reply-To: <");
-		msg_id(b, x->w, x->c, p->parent);
-		buf_puts(b, ">");
-		break;
-	default:
-		return;
-	}
-	buf_puts(b, "\r\n");
-}
-
-static void put_fields(struct buf *b, const struct rctx *x, const enum fld *f)
-{
-	for (; *f != END; f++)
-		put_field(b, x, *f);
-}
-
-static void render_bounce(struct buf *b, const struct rctx *x, struct buf *tmp)
-{
-	const struct plan *p = &x->c->plans[x->idx];
-	const char *rcpt = sender_contact(x->w, x->c, x->c->plans[cust_ancestor(x->c, p->parent)].who)->addr;
-	uint64_t h = hash3(x->w->seed, x->c->no, (uint64_t)x->idx + 500);
-	static const enum fld hdr[] = { DATE, FROM, SUBJ, TO, MID, IRT, END };
-	struct rctx y = *x;
-	y.cl = p->variant ? CL_OUTLOOK : -1;
-	if (!p->variant)
-		buf_puts(b, "Return-Path: <>\r\n");
-	put_fields(b, &y, hdr);
-	buf_printf(b, "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
-		      "Content-Type: multipart/report; report-type=delivery-status;\r\n"
-		      "\tboundary=\"%016llX/%s\"\r\n\r\n",
-		   (unsigned long long)h, x->pt.from_addr);
-	buf_reset(tmp);
-	msg_id(tmp, x->w, x->c, p->parent);
-	buf_printf(b, "This is a MIME-encapsulated message.\r\n\r\n--%016llX/%s\r\n"
-		      "Content-Description: Notification\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
-		      "I'm sorry to have to inform you that your message could not\r\n"
-		      "be delivered to one or more recipients.\r\n\r\n"
-		      "<%s>: host mx.%s said: 550 5.1.1 User unknown\r\n\r\n"
-		      "--%016llX/%s\r\nContent-Description: Delivery report\r\n"
-		      "Content-Type: message/delivery-status\r\n\r\n"
-		      "Reporting-MTA: dns; %s\r\n\r\nFinal-Recipient: rfc822; %s\r\nAction: failed\r\n"
-		      "Status: 5.1.1\r\n\r\n--%016llX/%s\r\nContent-Description: Undelivered Message Headers\r\n"
-		      "Content-Type: text/rfc822-headers\r\n\r\nMessage-ID: <%s>\r\nFrom: %s\r\nTo: %s\r\n\r\n"
-		      "--%016llX/%s--\r\n",
-		   (unsigned long long)h, x->pt.from_addr, rcpt, addr_domain(rcpt),
-		   (unsigned long long)h, x->pt.from_addr, addr_domain(x->pt.from_addr), rcpt,
-		   (unsigned long long)h, x->pt.from_addr, tmp->s, x->w->mailbox_addr, rcpt,
-		   (unsigned long long)h, x->pt.from_addr);
-}
-
-/* The whole message idx of conversation c into b (CRLF line ends). */
-static void render_message(struct buf *b, const struct world *w, const struct conv *c, int idx,
-			   const char *subject, struct buf *tmp)
-{
-	static const enum fld outlook[] = { FROM, TO, CC, SUBJ, END };
-	static const enum fld outlook2[] = { DATE, MID, REFS, IRT, END };
-	static const enum fld gmail[] = { REFS, IRT, FROM, DATE, MID, SUBJ, TO, CC, END };
-	static const enum fld apple1[] = { FROM, END };
-	static const enum fld apple2[] = { SUBJ, DATE, REFS, CC, TO, IRT, MID, END };
-	static const enum fld tbird1[] = { MID, DATE, END };
-	static const enum fld tbird2[] = { TO, CC, REFS, FROM, SUBJ, IRT, END };
-	static const enum fld server[] = { FROM, TO, SUBJ, DATE, MID, IRT, REFS, END };
-	const struct plan *p = &c->plans[idx];
-	struct rctx x = { w, c, idx, msg_client(w, c, idx), p->variant, { 0 }, subject };
-	struct rng r;
-	parties_of(&x.pt, w, c, idx);
-	buf_reset(b);
-	if (p->kind == K_BOUNCE) {
-		render_bounce(b, &x, tmp);
-		return;
-	}
-	buf_reset(tmp);
-	body_text(tmp, w, c, idx, (rng_seed(&r, hash3(w->seed, c->no, (uint64_t)idx) ^ 0xb0d7), &r));
-	switch (x.cl) {
-	case CL_OUTLOOK:
-		put_fields(b, &x, outlook);
-		buf_puts(b, "Thread-Topic: ");
-		{
-			struct buf t = { 0 };
-			base_subject(&t, c);
-			put_encoded(b, t.s, x.cl, x.variant);
-			free(t.s);
-		}
-		buf_puts(b, "\r\n");
-		thread_index(b, w, c, idx);
-		put_fields(b, &x, outlook2);
-		buf_puts(b, "Accept-Language: nb-NO, en-US\r\nContent-Language: nb-NO\r\n"
-			    "X-MS-Has-Attach:\r\nX-MS-TNEF-Correlator:\r\n");
-		break;
-	case CL_GMAIL:
-		buf_puts(b, "MIME-Version: 1.0\r\n");
-		put_fields(b, &x, gmail);
-		break;
-	case CL_APPLE:
-		put_fields(b, &x, apple1);
-		buf_puts(b, "Mime-Version: 1.0 (Mac OS X Mail 16.0 \\(3731.700.6\\))\r\n");
-		put_fields(b, &x, apple2);
-		buf_puts(b, "X-Mailer: Apple Mail (2.3731.700.6)\r\n");
-		break;
-	case CL_THUNDERBIRD:
-		put_fields(b, &x, tbird1);
-		buf_puts(b, "MIME-Version: 1.0\r\nUser-Agent: Mozilla Thunderbird\r\nContent-Language: nb\r\n");
-		put_fields(b, &x, tbird2);
-		break;
-	default: /* our own autoresponder */
-		x.cl = CL_APPLE; /* UTF-8 Q-encoded subject */
-		put_fields(b, &x, server);
-		buf_puts(b, "Auto-Submitted: auto-generated\r\nX-Auto-Response-Suppress: All\r\n"
-			    "MIME-Version: 1.0\r\n");
-		x.cl = CL_THUNDERBIRD; /* 8bit body */
-	}
-	if (p->kind == K_AUTOREPLY_CUSTOMER)
-		buf_puts(b, p->variant & 1 ? "Auto-Submitted: auto-replied\r\nX-Auto-Response-Suppress: All\r\n"
-					   : "X-Autoreply: yes\r\n");
-	put_text_body(b, tmp->s, x.cl, x.variant);
-}
-
 /* ---- Emitting: request state (truth), sinks. */
 struct gen {
 	struct world w;
@@ -574,8 +408,8 @@ static void put_addrs(FILE *f, const char *const *a, int n)
 		fprintf(f, "%s%s", i ? "," : "", a[i]);
 }
 
-static const char *const refs_names[] = { "full", "irt", "none" };
-static const char *const folder_names[] = { "", "INBOX", "Sent", "Sent+INBOX" };
+static const char *const refs_names[] = {"full", "irt", "none"};
+static const char *const folder_names[] = {"", "INBOX", "Sent", "Sent+INBOX"};
 
 static void write_truth(struct gen *g, struct conv *c, int idx, const char *opens, int answers)
 {
@@ -608,7 +442,8 @@ static void write_truth(struct gen *g, struct conv *c, int idx, const char *open
 	fputc('\t', f);
 	put_addrs(f, pt.cc_addr, pt.ncc);
 	fprintf(f, "\t%s\t%s\t%s\t%s\t%s\t%s\n", p->parent >= 0 ? g->ids[1].s : "-",
-		p->parent >= 0 ? refs_names[(int)p->refs] : "-", opens, answers >= 0 ? g->ids[2].s : "-",
+		p->parent >= 0 ? refs_names[(int)p->refs] : "-", opens,
+		answers >= 0 ? g->ids[2].s : "-",
 		p->kind == K_TEAM ? (answers >= 0 ? "1" : "0") : "-", g->subj.s);
 }
 
@@ -692,7 +527,8 @@ static void start_conv(struct gen *g, struct conv *scratch, int64_t t0)
 		char local[64];
 		make_person(&g->r, scratch->uname, sizeof scratch->uname, local, sizeof local, 0);
 		snprintf(scratch->uaddr, sizeof scratch->uaddr, "%s%d@%s", local,
-			 (int)rng_range(&g->r, 1, 999), freemail[rng_range(&g->r, 0, NELEM(freemail) - 1)]);
+			 (int)rng_range(&g->r, 1, 999),
+			 freemail[rng_range(&g->r, 0, NELEM(freemail) - 1)]);
 		scratch->unknown.client = pick_client(&g->r);
 		scratch->unknown.name = scratch->uname;
 		scratch->unknown.addr = scratch->uaddr;
@@ -791,11 +627,13 @@ static void write_config(const struct gen *g, const char *path)
 	FILE *f = fopen(path, "w");
 	if (!f)
 		die(74, "cannot create %s: %s", path, strerror(errno));
-	fprintf(f, "# Generated by rc-gen --seed %llu --customers %d\n\n[team]\naddresses = %s, @%s\n",
+	fprintf(f,
+		"# Generated by rc-gen --seed %llu --customers %d\n\n[team]\naddresses = %s, @%s\n",
 		(unsigned long long)g->o.seed, g->o.customers, g->o.mailbox_addr, g->o.team_domain);
 	for (int i = 0; i < g->w.ncust; i++) {
 		const struct customer *cu = &g->w.cust[i];
-		fprintf(f, "\n[customer %s]\nname = %s\nmatch = @%s", cu->slug, cu->name, cu->domains[0]);
+		fprintf(f, "\n[customer %s]\nname = %s\nmatch = @%s", cu->slug, cu->name,
+			cu->domains[0]);
 		if (cu->ndomains > 1)
 			fprintf(f, ", @%s", cu->domains[1]);
 		if (cu->gmail)
@@ -807,30 +645,31 @@ static void write_config(const struct gen *g, const char *path)
 }
 
 static const char usage[] =
-	"usage: rc-gen [options]\n"
-	"  --seed N              PRNG seed (default 1); same seed + options = same bytes\n"
-	"  --customers N         number of customers (default 8)\n"
-	"  --weeks N             span in weeks (default 4)\n"
-	"  --messages N          approximate total (default 30 per customer and week)\n"
-	"  --start YYYY-MM-DD    first local day (default 2026-01-05)\n"
-	"  --timezone TZ         working hours mon-fri 08-16 in this zone (default Europe/Oslo)\n"
-	"  --team-domain D       (default example.com)\n"
-	"  --mailbox-address A   the shared support address (default support@DOMAIN)\n"
-	"  --team-name NAME      display name of the shared address (default \"Support\")\n"
-	"  --policy NAME         policy named in the config snippet (default standard)\n"
-	"  --maildir DIR         Maildir++: INBOX = DIR, sent = DIR/.Sent\n"
-	"  --mbox-inbound FILE --mbox-sent FILE   mboxrd files (LF; --mbox-crlf keeps CRLF)\n"
-	"  --imap HOST:PORT --user U --password-env VAR [--tls|--starttls] [--ca-file F]\n"
-	"  --imap-inbox NAME --imap-sent NAME     target folders (default INBOX, Sent)\n"
-	"  --truth FILE          TSV record of every message\n"
-	"  --config-snippet FILE [team] and [customer NAME] sections\n"
-	"  --stats               print counts, peak heap and conversations to stderr\n";
+    "usage: rc-gen [options]\n"
+    "  --seed N              PRNG seed (default 1); same seed + options = same bytes\n"
+    "  --customers N         number of customers (default 8)\n"
+    "  --weeks N             span in weeks (default 4)\n"
+    "  --messages N          approximate total (default 30 per customer and week)\n"
+    "  --start YYYY-MM-DD    first local day (default 2026-01-05)\n"
+    "  --timezone TZ         working hours mon-fri 08-16 in this zone (default Europe/Oslo)\n"
+    "  --team-domain D       (default example.com)\n"
+    "  --mailbox-address A   the shared support address (default support@DOMAIN)\n"
+    "  --team-name NAME      display name of the shared address (default \"Support\")\n"
+    "  --policy NAME         policy named in the config snippet (default standard)\n"
+    "  --maildir DIR         Maildir++: INBOX = DIR, sent = DIR/.Sent\n"
+    "  --mbox-inbound FILE --mbox-sent FILE   mboxrd files (LF; --mbox-crlf keeps CRLF)\n"
+    "  --imap HOST:PORT --user U --password-env VAR [--tls|--starttls] [--ca-file F]\n"
+    "  --imap-inbox NAME --imap-sent NAME     target folders (default INBOX, Sent)\n"
+    "  --truth FILE          TSV record of every message\n"
+    "  --config-snippet FILE [team] and [customer NAME] sections\n"
+    "  --stats               print counts, peak heap and conversations to stderr\n";
 
 static int64_t parse_date(const char *s)
 {
 	int y, m, d;
 	char extra;
-	if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 || m < 1 || m > 12 || d < 1 || d > 31)
+	if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 || m < 1 || m > 12 || d < 1 ||
+	    d > 31)
 		die(64, "--start: expected YYYY-MM-DD, got \"%s\"", s);
 	return local_at(y, m - 1, d, 0, 0);
 }
@@ -861,21 +700,62 @@ static void close_out(FILE *f, const char *path)
 
 static void parse_args(struct gen *g, int argc, char **argv, int *stats)
 {
-	enum { O_SEED = 256, O_CUST, O_WEEKS, O_MSGS, O_START, O_TZ, O_TDOM, O_MBOX_ADDR, O_TNAME,
-	       O_POLICY, O_MAILDIR, O_MBOX_IN, O_MBOX_SENT, O_MBOX_CRLF, O_IMAP, O_USER, O_PWENV,
-	       O_TLS, O_STARTTLS, O_CA, O_IMAP_IN, O_IMAP_SENT, O_TRUTH, O_CONF, O_STATS, O_HELP };
+	enum {
+		O_SEED = 256,
+		O_CUST,
+		O_WEEKS,
+		O_MSGS,
+		O_START,
+		O_TZ,
+		O_TDOM,
+		O_MBOX_ADDR,
+		O_TNAME,
+		O_POLICY,
+		O_MAILDIR,
+		O_MBOX_IN,
+		O_MBOX_SENT,
+		O_MBOX_CRLF,
+		O_IMAP,
+		O_USER,
+		O_PWENV,
+		O_TLS,
+		O_STARTTLS,
+		O_CA,
+		O_IMAP_IN,
+		O_IMAP_SENT,
+		O_TRUTH,
+		O_CONF,
+		O_STATS,
+		O_HELP
+	};
 	static const struct option lo[] = {
-		{ "seed", 1, 0, O_SEED }, { "customers", 1, 0, O_CUST }, { "weeks", 1, 0, O_WEEKS },
-		{ "messages", 1, 0, O_MSGS }, { "start", 1, 0, O_START }, { "timezone", 1, 0, O_TZ },
-		{ "team-domain", 1, 0, O_TDOM }, { "mailbox-address", 1, 0, O_MBOX_ADDR },
-		{ "team-name", 1, 0, O_TNAME }, { "policy", 1, 0, O_POLICY },
-		{ "maildir", 1, 0, O_MAILDIR }, { "mbox-inbound", 1, 0, O_MBOX_IN },
-		{ "mbox-sent", 1, 0, O_MBOX_SENT }, { "mbox-crlf", 0, 0, O_MBOX_CRLF },
-		{ "imap", 1, 0, O_IMAP }, { "user", 1, 0, O_USER }, { "password-env", 1, 0, O_PWENV },
-		{ "tls", 0, 0, O_TLS }, { "starttls", 0, 0, O_STARTTLS }, { "ca-file", 1, 0, O_CA },
-		{ "imap-inbox", 1, 0, O_IMAP_IN }, { "imap-sent", 1, 0, O_IMAP_SENT },
-		{ "truth", 1, 0, O_TRUTH }, { "config-snippet", 1, 0, O_CONF }, { "stats", 0, 0, O_STATS },
-		{ "help", 0, 0, O_HELP }, { 0, 0, 0, 0 },
+	    {"seed", 1, 0, O_SEED},
+	    {"customers", 1, 0, O_CUST},
+	    {"weeks", 1, 0, O_WEEKS},
+	    {"messages", 1, 0, O_MSGS},
+	    {"start", 1, 0, O_START},
+	    {"timezone", 1, 0, O_TZ},
+	    {"team-domain", 1, 0, O_TDOM},
+	    {"mailbox-address", 1, 0, O_MBOX_ADDR},
+	    {"team-name", 1, 0, O_TNAME},
+	    {"policy", 1, 0, O_POLICY},
+	    {"maildir", 1, 0, O_MAILDIR},
+	    {"mbox-inbound", 1, 0, O_MBOX_IN},
+	    {"mbox-sent", 1, 0, O_MBOX_SENT},
+	    {"mbox-crlf", 0, 0, O_MBOX_CRLF},
+	    {"imap", 1, 0, O_IMAP},
+	    {"user", 1, 0, O_USER},
+	    {"password-env", 1, 0, O_PWENV},
+	    {"tls", 0, 0, O_TLS},
+	    {"starttls", 0, 0, O_STARTTLS},
+	    {"ca-file", 1, 0, O_CA},
+	    {"imap-inbox", 1, 0, O_IMAP_IN},
+	    {"imap-sent", 1, 0, O_IMAP_SENT},
+	    {"truth", 1, 0, O_TRUTH},
+	    {"config-snippet", 1, 0, O_CONF},
+	    {"stats", 0, 0, O_STATS},
+	    {"help", 0, 0, O_HELP},
+	    {0, 0, 0, 0},
 	};
 	struct opts *o = &g->o;
 	const char *start = "2026-01-05", *imap = NULL, *mbox_in = NULL, *mbox_sent = NULL;
@@ -888,34 +768,87 @@ static void parse_args(struct gen *g, int argc, char **argv, int *stats)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
-		case O_SEED: o->seed = (uint64_t)parse_num("seed", optarg, 0, 0x7fffffffffffffffL); break;
-		case O_CUST: o->customers = (int)parse_num("customers", optarg, 1, 100000); break;
-		case O_WEEKS: o->weeks = (int)parse_num("weeks", optarg, 1, 5200); break;
-		case O_MSGS: o->messages = parse_num("messages", optarg, 1, 100000000); break;
-		case O_START: start = optarg; break;
-		case O_TZ: o->tz = optarg; break;
-		case O_TDOM: o->team_domain = optarg; break;
-		case O_MBOX_ADDR: o->mailbox_addr = optarg; break;
-		case O_TNAME: o->team_name = optarg; break;
-		case O_POLICY: o->policy = optarg; break;
-		case O_MAILDIR: g->s.maildir = optarg; break;
-		case O_MBOX_IN: mbox_in = optarg; break;
-		case O_MBOX_SENT: mbox_sent = optarg; break;
-		case O_MBOX_CRLF: g->s.mbox_crlf = 1; break;
-		case O_IMAP: imap = optarg; break;
-		case O_USER: o->imap.user = optarg; break;
-		case O_PWENV: o->imap.password_env = optarg; break;
-		case O_TLS: o->imap.tls = 1; break;
-		case O_STARTTLS: o->imap.starttls = 1; break;
-		case O_CA: o->imap.ca_file = optarg; break;
-		case O_IMAP_IN: g->s.imap_folder[0] = optarg; break;
-		case O_IMAP_SENT: g->s.imap_folder[1] = optarg; break;
-		case O_TRUTH: o->truth = optarg; break;
-		case O_CONF: o->config_snippet = optarg; break;
-		case O_STATS: *stats = 1; break;
-		case O_HELP: fputs(usage, stdout); exit(0);
+		case O_SEED:
+			o->seed = (uint64_t)parse_num("seed", optarg, 0, 0x7fffffffffffffffL);
+			break;
+		case O_CUST:
+			o->customers = (int)parse_num("customers", optarg, 1, 100000);
+			break;
+		case O_WEEKS:
+			o->weeks = (int)parse_num("weeks", optarg, 1, 5200);
+			break;
+		case O_MSGS:
+			o->messages = parse_num("messages", optarg, 1, 100000000);
+			break;
+		case O_START:
+			start = optarg;
+			break;
+		case O_TZ:
+			o->tz = optarg;
+			break;
+		case O_TDOM:
+			o->team_domain = optarg;
+			break;
+		case O_MBOX_ADDR:
+			o->mailbox_addr = optarg;
+			break;
+		case O_TNAME:
+			o->team_name = optarg;
+			break;
+		case O_POLICY:
+			o->policy = optarg;
+			break;
+		case O_MAILDIR:
+			g->s.maildir = optarg;
+			break;
+		case O_MBOX_IN:
+			mbox_in = optarg;
+			break;
+		case O_MBOX_SENT:
+			mbox_sent = optarg;
+			break;
+		case O_MBOX_CRLF:
+			g->s.mbox_crlf = 1;
+			break;
+		case O_IMAP:
+			imap = optarg;
+			break;
+		case O_USER:
+			o->imap.user = optarg;
+			break;
+		case O_PWENV:
+			o->imap.password_env = optarg;
+			break;
+		case O_TLS:
+			o->imap.tls = 1;
+			break;
+		case O_STARTTLS:
+			o->imap.starttls = 1;
+			break;
+		case O_CA:
+			o->imap.ca_file = optarg;
+			break;
+		case O_IMAP_IN:
+			g->s.imap_folder[0] = optarg;
+			break;
+		case O_IMAP_SENT:
+			g->s.imap_folder[1] = optarg;
+			break;
+		case O_TRUTH:
+			o->truth = optarg;
+			break;
+		case O_CONF:
+			o->config_snippet = optarg;
+			break;
+		case O_STATS:
+			*stats = 1;
+			break;
+		case O_HELP:
+			fputs(usage, stdout);
+			exit(0);
 		default:
-			fprintf(stderr, "rc-gen: unknown or incomplete option \"%s\"\n%s", argv[optind - 1], usage);
+			fprintf(stderr, "rc-gen: unknown or incomplete option \"%s\"\n%s",
+				argv[optind - 1], usage);
 			exit(64);
 		}
 	}
@@ -967,8 +900,10 @@ int main(int argc, char **argv)
 	if (g.o.truth) {
 		g.truth = open_out(g.o.truth);
 		fputs("#seq\tmessage_id\tkind\tcustomer\tconv\tfolders\ttime\tsent_internaldate\t"
-		      "inbox_internaldate\tdate_header\tfrom\tto\tcc\tparent_message_id\trefs\topens\t"
-		      "answers\tfirst_reply\tsubject\n", g.truth);
+		      "inbox_internaldate\tdate_header\tfrom\tto\tcc\tparent_message_"
+		      "id\trefs\topens\t"
+		      "answers\tfirst_reply\tsubject\n",
+		      g.truth);
 	}
 	if (g.o.imap.host)
 		imap_open(&g.s, &g.o.imap);
@@ -978,13 +913,15 @@ int main(int argc, char **argv)
 	close_out(g.s.mbox[0], g.s.mbox_path[0]);
 	close_out(g.s.mbox[1], g.s.mbox_path[1]);
 	if (stats) {
-		fprintf(stderr, "rc-gen: %llu messages in %llu conversations (INBOX %llu, Sent %llu);"
+		fprintf(stderr,
+			"rc-gen: %llu messages in %llu conversations (INBOX %llu, Sent %llu);"
 			" peak heap %zu, peak live conversations %zu\n",
 			(unsigned long long)g.emitted, (unsigned long long)g.convs,
 			(unsigned long long)g.per_folder[0], (unsigned long long)g.per_folder[1],
 			g.h.peak, g.peak_convs);
 		for (int k = 0; k < K_N; k++)
-			fprintf(stderr, "  %-20s %llu\n", kind_names[k], (unsigned long long)g.per_kind[k]);
+			fprintf(stderr, "  %-20s %llu\n", kind_names[k],
+				(unsigned long long)g.per_kind[k]);
 	}
 	free(g.h.v);
 	free(g.msg.s), free(g.tmp.s), free(g.subj.s), free(g.s.tmp.s);

@@ -45,7 +45,8 @@ static const char *need(const char *name)
 {
 	const char *v = getenv(name);
 	if (!v || !*v) {
-		fprintf(stderr, "itest_gen: %s is not set: run inside tests/harness/with-servers\n", name);
+		fprintf(stderr, "itest_gen: %s is not set: run inside tests/harness/with-servers\n",
+			name);
 		exit(1);
 	}
 	return v;
@@ -105,7 +106,7 @@ static int load_truth(const char *path, struct truth *t)
 	for (char *line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (line[0] == '#')
 			continue;
-		char *f[T_NCOL] = { 0 }, *p = line;
+		char *f[T_NCOL] = {0}, *p = line;
 		for (int i = 0; i < T_NCOL && p; i++) {
 			f[i] = p;
 			p = strchr(p, '\t');
@@ -136,7 +137,7 @@ static void free_truth(struct truth *t)
 
 static long long imap_epoch(const struct mailimap_date_time *d)
 {
-	struct tm tm = { 0 };
+	struct tm tm = {0};
 	tm.tm_year = d->dt_year - 1900;
 	tm.tm_mon = d->dt_month - 1;
 	tm.tm_mday = d->dt_day;
@@ -189,11 +190,13 @@ static int fetch_folder(mailimap *im, const char *folder, struct seen **out)
 		return -1;
 	clist *hl = clist_new();
 	clist_append(hl, strdup("MESSAGE-ID"));
-	struct mailimap_section *sec = mailimap_section_new_header_fields(mailimap_header_list_new(hl));
+	struct mailimap_section *sec =
+	    mailimap_section_new_header_fields(mailimap_header_list_new(hl));
 	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_internaldate());
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_body_peek_section(sec));
+	mailimap_fetch_type_new_fetch_att_list_add(ft,
+						   mailimap_fetch_att_new_body_peek_section(sec));
 	struct mailimap_set *set = mailimap_set_new_interval(1, 0);
 	clist *res = NULL;
 	int r = mailimap_uid_fetch(im, set, ft, &res);
@@ -217,7 +220,8 @@ static int fetch_folder(mailimap *im, const char *folder, struct seen **out)
 				s->idate = imap_epoch(st->att_data.att_internal_date);
 			else if (st->att_type == MAILIMAP_MSG_ATT_BODY_SECTION)
 				header_mid(st->att_data.att_body_section->sec_body_part,
-					   st->att_data.att_body_section->sec_length, s->mid, sizeof s->mid);
+					   st->att_data.att_body_section->sec_length, s->mid,
+					   sizeof s->mid);
 		}
 	}
 	mailimap_fetch_list_free(res);
@@ -266,10 +270,30 @@ static void append_and_check(const char *mode, const char *port, const char *tag
 	snprintf(sent, sizeof sent, "Gen%sSent-%d", tag, (int)getpid());
 	snprintf(tp, sizeof tp, "%s/truth-%s.tsv", work, tag);
 	snprintf(hp, sizeof hp, "%s:%s", host, port);
-	const char *args[] = { "--seed", "21", "--customers", "4", "--weeks", "2", "--messages", msgs,
-			       "--imap", hp, "--user", user, "--password-env", "RC_TEST_IMAP_PASSWORD",
-			       mode, "--ca-file", ca_file, "--imap-inbox", in, "--imap-sent", sent,
-			       "--truth", tp, NULL };
+	const char *args[] = {"--seed",
+			      "21",
+			      "--customers",
+			      "4",
+			      "--weeks",
+			      "2",
+			      "--messages",
+			      msgs,
+			      "--imap",
+			      hp,
+			      "--user",
+			      user,
+			      "--password-env",
+			      "RC_TEST_IMAP_PASSWORD",
+			      mode,
+			      "--ca-file",
+			      ca_file,
+			      "--imap-inbox",
+			      in,
+			      "--imap-sent",
+			      sent,
+			      "--truth",
+			      tp,
+			      NULL};
 	CU_ASSERT_EQUAL_FATAL(run_gen(NULL, args), 0);
 	struct truth t;
 	CU_ASSERT_EQUAL_FATAL(load_truth(tp, &t), 0);
@@ -297,21 +321,22 @@ static void expect_refusal(const char *ca, const char *pw_env, const char *needl
 	char ef[1200], hp[300];
 	snprintf(ef, sizeof ef, "%s/err.txt", work);
 	snprintf(hp, sizeof hp, "%s:%s", host, port_tls);
-	const char *args[] = { "--messages", "5", "--imap", hp, "--user", user, "--password-env", pw_env,
-			       "--tls", "--ca-file", ca, NULL };
+	const char *args[] = {"--messages",	"5",	"--imap", hp,	       "--user", user,
+			      "--password-env", pw_env, "--tls",  "--ca-file", ca,	 NULL};
 	CU_ASSERT_EQUAL(run_gen(ef, args), 69);
 	char *e = slurp(ef);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
 	CU_ASSERT(strstr(e, needle) != NULL);
-	CU_ASSERT(strstr(e, hp) != NULL);          /* names the server */
-	CU_ASSERT(strstr(e, password) == NULL);    /* never shows the secret */
+	CU_ASSERT(strstr(e, hp) != NULL);	/* names the server */
+	CU_ASSERT(strstr(e, password) == NULL); /* never shows the secret */
 	free(e);
 }
 
 static void gen__imap_untrusted_certificate_refused(void)
 {
 	/* The system store does not know the harness CA. */
-	expect_refusal("/etc/ssl/certs/ca-certificates.crt", "RC_TEST_IMAP_PASSWORD", "not trusted");
+	expect_refusal("/etc/ssl/certs/ca-certificates.crt", "RC_TEST_IMAP_PASSWORD",
+		       "not trusted");
 }
 
 static void gen__imap_wrong_password_refused(void)
@@ -329,12 +354,14 @@ static void gen__maildir_seeded_uids_in_order(void)
 	snprintf(folder, sizeof folder, "GenMd-%d", (int)getpid());
 	snprintf(dir, sizeof dir, "%s/.%s", maildir_root, folder);
 	snprintf(tp, sizeof tp, "%s/truth-md.tsv", work);
-	const char *args[] = { "--seed", "22", "--customers", "4", "--weeks", "2", "--messages", "120",
-			       "--maildir", dir, "--truth", tp, NULL };
+	const char *args[] = {"--seed",	 "22",	       "--customers", "4",	   "--weeks",
+			      "2",	 "--messages", "120",	      "--maildir", dir,
+			      "--truth", tp,	       NULL};
 	CU_ASSERT_EQUAL_FATAL(run_gen(NULL, args), 0);
 	/* as root, hand the files to the mail user like a delivery agent would */
 	if (getuid() == 0 && stat(maildir_root, &st) == 0) {
-		snprintf(cmd, sizeof cmd, "chown -R %u:%u '%s'", (unsigned)st.st_uid, (unsigned)st.st_gid, dir);
+		snprintf(cmd, sizeof cmd, "chown -R %u:%u '%s'", (unsigned)st.st_uid,
+			 (unsigned)st.st_gid, dir);
 		CU_ASSERT_EQUAL(system(cmd), 0);
 	}
 	struct truth t;
@@ -378,7 +405,8 @@ int main(int argc, char **argv)
 	CU_pSuite s = CU_add_suite("gen", NULL, NULL);
 	CU_add_test(s, "gen__imap_append_tls", gen__imap_append_tls);
 	CU_add_test(s, "gen__imap_append_starttls", gen__imap_append_starttls);
-	CU_add_test(s, "gen__imap_untrusted_certificate_refused", gen__imap_untrusted_certificate_refused);
+	CU_add_test(s, "gen__imap_untrusted_certificate_refused",
+		    gen__imap_untrusted_certificate_refused);
 	CU_add_test(s, "gen__imap_wrong_password_refused", gen__imap_wrong_password_refused);
 	CU_add_test(s, "gen__maildir_seeded_uids_in_order", gen__maildir_seeded_uids_in_order);
 	CU_basic_set_mode(CU_BRM_VERBOSE);

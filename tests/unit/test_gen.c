@@ -21,8 +21,28 @@
 static char gen_bin[PATH_MAX];
 static char work[1024];
 
-enum { T_SEQ, T_MID, T_KIND, T_CUST, T_CONV, T_FOLDERS, T_TIME, T_SENT, T_INBOX, T_DATE, T_FROM,
-       T_TO, T_CC, T_PARENT, T_REFS, T_OPENS, T_ANSWERS, T_FIRST, T_SUBJ, T_NCOL };
+enum {
+	T_SEQ,
+	T_MID,
+	T_KIND,
+	T_CUST,
+	T_CONV,
+	T_FOLDERS,
+	T_TIME,
+	T_SENT,
+	T_INBOX,
+	T_DATE,
+	T_FROM,
+	T_TO,
+	T_CC,
+	T_PARENT,
+	T_REFS,
+	T_OPENS,
+	T_ANSWERS,
+	T_FIRST,
+	T_SUBJ,
+	T_NCOL
+};
 
 struct row {
 	char *f[T_NCOL];
@@ -142,7 +162,8 @@ static int list_dir(const char *dir, char ***names)
 		if (e->d_name[0] == '.')
 			continue;
 		if (n == cap)
-			*names = realloc(*names, (size_t)(cap = cap ? cap * 2 : 256) * sizeof **names);
+			*names =
+			    realloc(*names, (size_t)(cap = cap ? cap * 2 : 256) * sizeof **names);
 		(*names)[n++] = strdup(e->d_name);
 	}
 	closedir(d);
@@ -162,7 +183,7 @@ static void free_names(char **v, int n)
 	free(v);
 }
 
-static const char *const base_args[] = { "--seed", "11", "--customers", "10", "--weeks", "6", NULL };
+static const char *const base_args[] = {"--seed", "11", "--customers", "10", "--weeks", "6", NULL};
 
 /* Generates into work/NAME with base_args + seed. */
 static int gen_into(const char *name, const char *seed)
@@ -175,9 +196,9 @@ static int gen_into(const char *name, const char *seed)
 	snprintf(sent, sizeof sent, "%s/sent.mbox", dir);
 	snprintf(tr, sizeof tr, "%s/truth.tsv", dir);
 	snprintf(cf, sizeof cf, "%s/snippet.conf", dir);
-	const char *args[] = { "--seed", seed, "--customers", "10", "--weeks", "6", "--maildir", md,
-			       "--mbox-inbound", in, "--mbox-sent", sent, "--truth", tr,
-			       "--config-snippet", cf, NULL };
+	const char *args[] = {"--seed",	   seed, "--customers",	     "10", "--weeks",	  "6",
+			      "--maildir", md,	 "--mbox-inbound",   in,   "--mbox-sent", sent,
+			      "--truth",   tr,	 "--config-snippet", cf,   NULL};
 	return run_gen(NULL, args);
 }
 
@@ -200,14 +221,14 @@ static void gen__same_seed_same_bytes(void)
 {
 	CU_ASSERT_EQUAL_FATAL(gen_into("a", "11"), 0);
 	CU_ASSERT_EQUAL_FATAL(gen_into("b", "11"), 0);
-	const char *files[] = { "in.mbox", "sent.mbox", "truth.tsv", "snippet.conf" };
+	const char *files[] = {"in.mbox", "sent.mbox", "truth.tsv", "snippet.conf"};
 	for (size_t i = 0; i < 4; i++) {
 		char a[PATH_MAX], b[PATH_MAX];
 		path2(a, sizeof a, "a", files[i]);
 		path2(b, sizeof b, "b", files[i]);
 		CU_ASSERT(files_equal(a, b));
 	}
-	const char *leaves[] = { "md/cur", "md/.Sent/cur" };
+	const char *leaves[] = {"md/cur", "md/.Sent/cur"};
 	for (int l = 0; l < 2; l++) {
 		char da[PATH_MAX], db[PATH_MAX];
 		char **na, **nb;
@@ -223,7 +244,8 @@ static void gen__same_seed_same_bytes(void)
 			snprintf(fa, sizeof fa, "%s/%s", da, na[i]);
 			snprintf(fb, sizeof fb, "%s/%s", db, nb[i]);
 			CU_ASSERT(files_equal(fa, fb));
-			CU_ASSERT(stat(fa, &sa) == 0 && stat(fb, &sb) == 0 && sa.st_mtime == sb.st_mtime);
+			CU_ASSERT(stat(fa, &sa) == 0 && stat(fb, &sb) == 0 &&
+				  sa.st_mtime == sb.st_mtime);
 		}
 		free_names(na, ca);
 		free_names(nb, cb);
@@ -242,6 +264,18 @@ static void gen__different_seed_differs(void)
 	CU_ASSERT_FALSE(files_equal(a, c));
 }
 
+/* The traffic does not depend on where it goes: truth only = truth with outputs. */
+static void gen__output_mode_keeps_traffic(void)
+{
+	char tr[2048], a[PATH_MAX];
+	snprintf(tr, sizeof tr, "%s/truth-only.tsv", work);
+	const char *args[] = {"--seed",	 "11", "--customers", "10", "--weeks", "6",
+			      "--truth", tr,   NULL};
+	CU_ASSERT_EQUAL_FATAL(run_gen(NULL, args), 0);
+	path2(a, sizeof a, "a", "truth.tsv");
+	CU_ASSERT(files_equal(a, tr));
+}
+
 /* Parsed facts of one message file. */
 struct parsed {
 	char mid[512], from[512], subject[1024];
@@ -251,7 +285,7 @@ struct parsed {
 
 static time_t imf_epoch(const struct mailimf_date_time *d)
 {
-	struct tm tm = { 0 };
+	struct tm tm = {0};
 	tm.tm_year = d->dt_year - 1900;
 	tm.tm_mon = d->dt_month - 1;
 	tm.tm_mday = d->dt_day;
@@ -274,7 +308,8 @@ static int parse_msg(const char *text, size_t len, struct parsed *p)
 		struct mailimf_field *fld = clist_content(it);
 		switch (fld->fld_type) {
 		case MAILIMF_FIELD_MESSAGE_ID:
-			snprintf(p->mid, sizeof p->mid, "%s", fld->fld_data.fld_message_id->mid_value);
+			snprintf(p->mid, sizeof p->mid, "%s",
+				 fld->fld_data.fld_message_id->mid_value);
 			p->has_mid = 1;
 			break;
 		case MAILIMF_FIELD_FROM: {
@@ -295,8 +330,8 @@ static int parse_msg(const char *text, size_t len, struct parsed *p)
 			size_t i = 0;
 			char *out = NULL;
 			p->encoded = strstr(s, "=?") != NULL;
-			if (mailmime_encoded_phrase_parse("us-ascii", s, strlen(s), &i, "utf-8", &out) ==
-			    MAILIMF_NO_ERROR) {
+			if (mailmime_encoded_phrase_parse("us-ascii", s, strlen(s), &i, "utf-8",
+							  &out) == MAILIMF_NO_ERROR) {
 				snprintf(p->subject, sizeof p->subject, "%s", out);
 				free(out);
 			}
@@ -345,11 +380,13 @@ static int check_leaf(struct truth *t, const char *run, const char *leaf, int se
 				r->seen_inbox++;
 		}
 		if (p.encoded) {
-			const char *forms[] = { "?iso-8859-1?Q?", "?iso-8859-1?B?", "?utf-8?Q?", "?UTF-8?B?" };
+			const char *forms[] = {"?iso-8859-1?Q?", "?iso-8859-1?B?", "?utf-8?Q?",
+					       "?UTF-8?B?"};
 			for (int k = 0; k < 4; k++)
-				if (strcasestr(text, forms[k]) && (strstr(p.subject, "ø") ||
-								   strstr(p.subject, "å") || strstr(p.subject, "æ") ||
-								   strstr(p.subject, "Ø") || strstr(p.subject, "Å")))
+				if (strcasestr(text, forms[k]) &&
+				    (strstr(p.subject, "ø") || strstr(p.subject, "å") ||
+				     strstr(p.subject, "æ") || strstr(p.subject, "Ø") ||
+				     strstr(p.subject, "Å")))
 					encodings[k]++;
 		}
 		free(text);
@@ -362,7 +399,7 @@ static void gen__truth_matches_maildir(void)
 {
 	struct truth t;
 	char tp[PATH_MAX];
-	int enc[4] = { 0 };
+	int enc[4] = {0};
 	path2(tp, sizeof tp, "a", "truth.tsv");
 	CU_ASSERT_EQUAL_FATAL(load_truth(tp, &t), 0);
 	CU_ASSERT_FATAL(t.n > 500);
@@ -376,7 +413,8 @@ static void gen__truth_matches_maildir(void)
 	int want_i = 0, want_s = 0;
 	for (size_t i = 0; i < t.n; i++) {
 		struct row *r = &t.r[i];
-		int in = strstr(r->f[T_FOLDERS], "INBOX") != NULL, se = strstr(r->f[T_FOLDERS], "Sent") != NULL;
+		int in = strstr(r->f[T_FOLDERS], "INBOX") != NULL,
+		    se = strstr(r->f[T_FOLDERS], "Sent") != NULL;
 		want_i += in, want_s += se;
 		CU_ASSERT_EQUAL(r->seen_inbox, in);
 		CU_ASSERT_EQUAL(r->seen_sent, se);
@@ -465,14 +503,14 @@ static int kind_is_customer(const char *k)
 /* The request semantics recorded in the truth are consistent with SPEC 4.4. */
 static void gen__truth_request_semantics(void)
 {
-	static const char *const kinds[] = { "customer", "followup", "customer_again", "team",
-					     "autoreply_customer", "autoreply_team", "bounce",
-					     "internal_forward" };
+	static const char *const kinds[] = {"customer", "followup",	      "customer_again",
+					    "team",	"autoreply_customer", "autoreply_team",
+					    "bounce",	"internal_forward"};
 	struct truth t;
 	char tp[PATH_MAX];
 	path2(tp, sizeof tp, "a", "truth.tsv");
 	CU_ASSERT_EQUAL_FATAL(load_truth(tp, &t), 0);
-	int per_kind[8] = { 0 }, inside = 0, cust_msgs = 0, weekend = 0, unassigned = 0;
+	int per_kind[8] = {0}, inside = 0, cust_msgs = 0, weekend = 0, unassigned = 0;
 	int answered = 0, late_opened = 0, norefs = 0, cc_inbox_team = 0;
 	for (size_t i = 0; i < t.n; i++) {
 		struct row *r = &t.r[i];
@@ -487,7 +525,8 @@ static void gen__truth_request_semantics(void)
 			struct tm tm;
 			localtime_r(&tt, &tm);
 			cust_msgs++;
-			inside += tm.tm_wday >= 1 && tm.tm_wday <= 5 && tm.tm_hour >= 8 && tm.tm_hour < 16;
+			inside += tm.tm_wday >= 1 && tm.tm_wday <= 5 && tm.tm_hour >= 8 &&
+				  tm.tm_hour < 16;
 			weekend += tm.tm_wday == 0 || tm.tm_wday == 6;
 		} else {
 			CU_ASSERT_STRING_EQUAL(r->f[T_OPENS], "-"); /* noise/team never opens */
@@ -510,7 +549,8 @@ static void gen__truth_request_semantics(void)
 	}
 	for (int k = 0; k < 8; k++)
 		CU_ASSERT(per_kind[k] > 0);
-	CU_ASSERT(answered > 0 && late_opened > 0 && norefs > 0 && cc_inbox_team > 0 && unassigned > 0);
+	CU_ASSERT(answered > 0 && late_opened > 0 && norefs > 0 && cc_inbox_team > 0 &&
+		  unassigned > 0);
 	/* mostly inside working hours, but not all; some on weekends */
 	CU_ASSERT(inside > cust_msgs * 6 / 10 && inside < cust_msgs * 95 / 100);
 	CU_ASSERT(weekend > 0);
@@ -565,19 +605,19 @@ static void gen__bad_usage_exit_64(void)
 {
 	char ef[PATH_MAX];
 	snprintf(ef, sizeof ef, "%s/err.txt", work);
-	const char *a1[] = { "--no-such-option", NULL };
+	const char *a1[] = {"--no-such-option", NULL};
 	CU_ASSERT_EQUAL(run_gen(ef, a1), 64);
 	char *e = slurp(ef, NULL);
 	CU_ASSERT(e && strstr(e, "--no-such-option"));
 	free(e);
-	const char *a2[] = { "--start", "2026-13-01", NULL };
+	const char *a2[] = {"--start", "2026-13-01", NULL};
 	CU_ASSERT_EQUAL(run_gen(ef, a2), 64);
 	e = slurp(ef, NULL);
 	CU_ASSERT(e && strstr(e, "--start"));
 	free(e);
-	const char *a3[] = { "--timezone", "Nowhere/City", NULL };
+	const char *a3[] = {"--timezone", "Nowhere/City", NULL};
 	CU_ASSERT_EQUAL(run_gen(ef, a3), 64);
-	const char *a4[] = { "--maildir", "/proc/forbidden/x", NULL };
+	const char *a4[] = {"--maildir", "/proc/forbidden/x", NULL};
 	CU_ASSERT_EQUAL(run_gen(ef, a4), 74);
 }
 
@@ -586,8 +626,8 @@ static void gen__streaming_keeps_heap_small(void)
 {
 	char ef[PATH_MAX];
 	snprintf(ef, sizeof ef, "%s/stats.txt", work);
-	const char *a[] = { "--seed", "5", "--customers", "50", "--weeks", "20", "--messages", "40000",
-			    "--stats", NULL };
+	const char *a[] = {"--seed", "5",	   "--customers", "50",	     "--weeks",
+			   "20",     "--messages", "40000",	  "--stats", NULL};
 	CU_ASSERT_EQUAL_FATAL(run_gen(ef, a), 0);
 	char *s = slurp(ef, NULL);
 	unsigned long msgs = 0, peak = 0;
@@ -638,6 +678,7 @@ int main(int argc, char **argv)
 	CU_pSuite s = CU_add_suite("gen", NULL, NULL);
 	CU_add_test(s, "gen__same_seed_same_bytes", gen__same_seed_same_bytes);
 	CU_add_test(s, "gen__different_seed_differs", gen__different_seed_differs);
+	CU_add_test(s, "gen__output_mode_keeps_traffic", gen__output_mode_keeps_traffic);
 	CU_add_test(s, "gen__truth_matches_maildir", gen__truth_matches_maildir);
 	CU_add_test(s, "gen__mbox_matches_maildir", gen__mbox_matches_maildir);
 	CU_add_test(s, "gen__truth_request_semantics", gen__truth_request_semantics);

@@ -21,7 +21,7 @@
 struct sinks {
 	const char *maildir;
 	uint64_t fileno;
-	FILE *mbox[2];          /* [0] inbound, [1] sent */
+	FILE *mbox[2]; /* [0] inbound, [1] sent */
 	const char *mbox_path[2];
 	int mbox_crlf;
 	mailimap *imap;
@@ -31,8 +31,7 @@ struct sinks {
 	struct buf tmp;
 };
 
-__attribute__((noreturn, format(printf, 2, 3)))
-static void die(int code, const char *fmt, ...)
+__attribute__((noreturn, format(printf, 2, 3))) static void die(int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -53,8 +52,8 @@ static void maildir_create(const char *root)
 {
 	char p[4096];
 	mkdir_p1(root);
-	const char *sub[] = { "", "/.Sent" };
-	const char *leaf[] = { "cur", "new", "tmp" };
+	const char *sub[] = {"", "/.Sent"};
+	const char *leaf[] = {"cur", "new", "tmp"};
 	for (int i = 0; i < 2; i++) {
 		snprintf(p, sizeof p, "%s%s", root, sub[i]);
 		mkdir_p1(p);
@@ -94,7 +93,7 @@ static void maildir_put(struct sinks *s, int sent, int64_t idate, const char *ms
 	if (close(fd) < 0)
 		die(74, "cannot write %s: %s", tmp, strerror(errno));
 	/* Dovecot takes INTERNALDATE from the mtime on first sight: set it first. */
-	struct timeval tv[2] = { { (time_t)idate, 0 }, { (time_t)idate, 0 } };
+	struct timeval tv[2] = {{(time_t)idate, 0}, {(time_t)idate, 0}};
 	if (utimes(tmp, tv) < 0)
 		die(74, "cannot set the time of %s: %s", tmp, strerror(errno));
 	if (rename(tmp, dst) < 0)
@@ -103,8 +102,8 @@ static void maildir_put(struct sinks *s, int sent, int64_t idate, const char *ms
 
 /* mboxrd: From_ line with the INTERNALDATE (UTC, asctime layout), lines
  * matching ^>*From  get one more '>', a blank line after each message. */
-static void mbox_put(struct sinks *s, int sent, int64_t idate, const char *envfrom,
-		     const char *msg, size_t len)
+static void mbox_put(struct sinks *s, int sent, int64_t idate, const char *envfrom, const char *msg,
+		     size_t len)
 {
 	struct buf *b = &s->tmp;
 	struct tm tm;
@@ -136,7 +135,8 @@ static void mbox_put(struct sinks *s, int sent, int64_t idate, const char *envfr
 }
 
 /* ---- IMAP. */
-static int verify_peer(mailstream *st, const char *cafile, const char *host, char *err, size_t errsz)
+static int verify_peer(mailstream *st, const char *cafile, const char *host, char *err,
+		       size_t errsz)
 {
 	carray *chain = mailstream_get_certificate_chain(st);
 	if (!chain || carray_count(chain) == 0) {
@@ -150,7 +150,7 @@ static int verify_peer(mailstream *st, const char *cafile, const char *host, cha
 	unsigned got = 0;
 	for (unsigned i = 0; i < n; i++) {
 		MMAPString *der = carray_get(chain, i);
-		gnutls_datum_t d = { (unsigned char *)der->str, (unsigned)der->len };
+		gnutls_datum_t d = {(unsigned char *)der->str, (unsigned)der->len};
 		if (gnutls_x509_crt_init(&crts[got]) < 0)
 			break;
 		if (gnutls_x509_crt_import(crts[got], &d, GNUTLS_X509_FMT_DER) < 0) {
@@ -162,13 +162,14 @@ static int verify_peer(mailstream *st, const char *cafile, const char *host, cha
 	mailstream_certificate_chain_free(chain);
 	gnutls_x509_trust_list_t tl;
 	gnutls_x509_trust_list_init(&tl, 0);
-	int r = cafile ? gnutls_x509_trust_list_add_trust_file(tl, cafile, NULL, GNUTLS_X509_FMT_PEM, 0, 0)
+	int r = cafile ? gnutls_x509_trust_list_add_trust_file(tl, cafile, NULL,
+							       GNUTLS_X509_FMT_PEM, 0, 0)
 		       : gnutls_x509_trust_list_add_system_trust(tl, 0, 0);
 	unsigned status = 1;
 	if (r > 0 && got > 0) {
 		gnutls_typed_vdata_st vd[2] = {
-			{ GNUTLS_DT_DNS_HOSTNAME, (unsigned char *)host, 0 },
-			{ GNUTLS_DT_KEY_PURPOSE_OID, (unsigned char *)GNUTLS_KP_TLS_WWW_SERVER, 0 },
+		    {GNUTLS_DT_DNS_HOSTNAME, (unsigned char *)host, 0},
+		    {GNUTLS_DT_KEY_PURPOSE_OID, (unsigned char *)GNUTLS_KP_TLS_WWW_SERVER, 0},
 		};
 		r = gnutls_x509_trust_list_verify_crt2(tl, crts, got, vd, 2, 0, &status, NULL);
 	} else if (r <= 0) {
@@ -181,7 +182,8 @@ static int verify_peer(mailstream *st, const char *cafile, const char *host, cha
 		gnutls_x509_crt_deinit(crts[i]);
 	if (r >= 0 && status != 0) {
 		gnutls_datum_t txt;
-		if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &txt, 0) >= 0) {
+		if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &txt,
+								 0) >= 0) {
 			snprintf(err, errsz, "certificate not trusted: %s", txt.data);
 			gnutls_free(txt.data);
 		} else {
@@ -236,8 +238,8 @@ static void imap_put(struct sinks *s, int sent, int64_t idate, const char *msg, 
 	struct tm tm;
 	time_t tt = (time_t)idate;
 	gmtime_r(&tt, &tm);
-	struct mailimap_date_time *dt = mailimap_date_time_new(tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900,
-								tm.tm_hour, tm.tm_min, tm.tm_sec, 0);
+	struct mailimap_date_time *dt = mailimap_date_time_new(
+	    tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, 0);
 	int r = mailimap_append(s->imap, s->imap_folder[sent], s->flags, dt, msg, len);
 	mailimap_date_time_free(dt);
 	if (r != MAILIMAP_NO_ERROR)

@@ -115,78 +115,79 @@ static long rng_poisson(struct rng *r, double lambda)
 
 /* ---- Tables. Names with æøå on purpose: they end up RFC 2047-encoded. */
 static const char *const first_names[] = {
-	"Kari", "Ola", "Bjørn", "Åse", "Ingrid", "Lars", "Sølvi", "Per", "Marit", "Jørgen",
-	"Anne", "Håkon", "Siri", "Trond", "Ærlig", "Grete", "Knut", "Tove", "Øystein", "Hilde",
-	"Espen", "Randi", "Geir", "Liv", "Stian", "Nina", "Rune", "Camilla", "Tor", "Mette",
+    "Kari",  "Ola",   "Bjørn", "Åse",	"Ingrid", "Lars",  "Sølvi", "Per",     "Marit",	  "Jørgen",
+    "Anne",  "Håkon", "Siri",  "Trond", "Ærlig",  "Grete", "Knut",  "Tove",    "Øystein", "Hilde",
+    "Espen", "Randi", "Geir",  "Liv",	"Stian",  "Nina",  "Rune",  "Camilla", "Tor",	  "Mette",
 };
 static const char *const last_names[] = {
-	"Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nilsen", "Kristiansen",
-	"Jensen", "Karlsen", "Berg", "Haugen", "Hagen", "Dahl", "Jørgensen", "Lund", "Sørensen",
-	"Moen", "Strand", "Solberg", "Eide", "Bakken", "Lie", "Ødegård", "Bråten", "Næss",
+    "Hansen",	   "Johansen", "Olsen",	   "Larsen", "Andersen", "Pedersen", "Nilsen",
+    "Kristiansen", "Jensen",   "Karlsen",  "Berg",   "Haugen",	 "Hagen",    "Dahl",
+    "Jørgensen",   "Lund",     "Sørensen", "Moen",   "Strand",	 "Solberg",  "Eide",
+    "Bakken",	   "Lie",      "Ødegård",  "Bråten", "Næss",
 };
 static const char *const co_prefix[] = {
-	"fjord", "nord", "berg", "vik", "dal", "sol", "havn", "elv", "skog", "fjell", "lys",
-	"kyst", "vest", "stein", "bre", "foss", "myr", "lyng", "tind", "sund",
+    "fjord", "nord", "berg", "vik",   "dal", "sol",  "havn", "elv",  "skog", "fjell",
+    "lys",   "kyst", "vest", "stein", "bre", "foss", "myr",  "lyng", "tind", "sund",
 };
 static const char *const co_suffix[] = {
-	"tech", "regnskap", "bygg", "transport", "media", "energi", "consult", "fisk",
-	"helse", "logistikk", "eiendom", "design", "data", "handel",
+    "tech", "regnskap", "bygg",	     "transport", "media",  "energi", "consult",
+    "fisk", "helse",	"logistikk", "eiendom",	  "design", "data",   "handel",
 };
 static const char *const places[] = {
-	"Ålesund", "Tromsø", "Bodø", "Førde", "Sørum", "Hønefoss", "Lærdal", "Jæren",
+    "Ålesund", "Tromsø", "Bodø", "Førde", "Sørum", "Hønefoss", "Lærdal", "Jæren",
 };
-static const char *const tlds[] = { "no", "no", "no", "no", "se", "dk", "com", "no" };
+static const char *const tlds[] = {"no", "no", "no", "no", "se", "dk", "com", "no"};
 static const char *const freemail[] = {
-	"hotmail.com", "outlook.com", "yahoo.no", "online.no", "live.no", "icloud.com", "gmail.com",
+    "hotmail.com", "outlook.com", "yahoo.no", "online.no", "live.no", "icloud.com", "gmail.com",
 };
 
 /* Subjects; %u gets a case/order number so two conversations of one
  * customer rarely share a normalised subject (subject fallback stays exact). */
 static const char *const subjects[] = {
-	"Faktura %u er ikke mottatt",
-	"Problemer med pålogging (sak %u)",
-	"Spørsmål om lisens for %u brukere",
-	"Feil i månedsrapport %u",
-	"Ønsker å endre kontaktperson – kundenr %u",
-	"Kan ikke åpne vedlegg i ordre %u",
-	"Endring av leveringsadresse, ordre %u",
-	"Tilgang for ny ansatt (%u)",
-	"Sertifikatet utløper snart – avtale %u",
-	"Oppgradering til versjon 4.%u",
-	"Server nede? Haster! #%u",
-	"Login problem on the portal, ticket %u",
-	"Question about invoice %u",
-	"Søknad om ekstra kvote for bruker %u",
-	"Årsoppgjør %u: mangler bilag",
-	"Bestilling %u – bekreftelse mangler",
-	"Passordet virker ikke (%u)",
-	"Blåskjerm på PC nr %u",
-	"Hjelp med import av kundeliste %u",
-	"Export fails with error %u",
-	"Skriveren på kontor %u står",
-	"Prisforespørsel %u",
+    "Faktura %u er ikke mottatt",
+    "Problemer med pålogging (sak %u)",
+    "Spørsmål om lisens for %u brukere",
+    "Feil i månedsrapport %u",
+    "Ønsker å endre kontaktperson – kundenr %u",
+    "Kan ikke åpne vedlegg i ordre %u",
+    "Endring av leveringsadresse, ordre %u",
+    "Tilgang for ny ansatt (%u)",
+    "Sertifikatet utløper snart – avtale %u",
+    "Oppgradering til versjon 4.%u",
+    "Server nede? Haster! #%u",
+    "Login problem on the portal, ticket %u",
+    "Question about invoice %u",
+    "Søknad om ekstra kvote for bruker %u",
+    "Årsoppgjør %u: mangler bilag",
+    "Bestilling %u – bekreftelse mangler",
+    "Passordet virker ikke (%u)",
+    "Blåskjerm på PC nr %u",
+    "Hjelp med import av kundeliste %u",
+    "Export fails with error %u",
+    "Skriveren på kontor %u står",
+    "Prisforespørsel %u",
 };
 
 /* Body sentences; some lines start with "From " to exercise mboxrd quoting. */
 static const char *const cust_lines[] = {
-	"Vi får feilmelding når vi prøver å logge inn.",
-	"Kan dere se på dette så snart som mulig?",
-	"Det haster litt, vi har møte med styret i morgen.",
-	"From the log it looks like the job stopped at 03:00.",
-	"Vedlagt skjermbilde av feilen (kom ikke med?).",
-	"Hva er status på denne saken?",
-	">From an earlier mail: the problem started on Monday.",
-	"Tusen takk for rask hjelp!",
-	"Det gjelder også to av mine kolleger på økonomi.",
-	"We cannot reach the export page since yesterday.",
+    "Vi får feilmelding når vi prøver å logge inn.",
+    "Kan dere se på dette så snart som mulig?",
+    "Det haster litt, vi har møte med styret i morgen.",
+    "From the log it looks like the job stopped at 03:00.",
+    "Vedlagt skjermbilde av feilen (kom ikke med?).",
+    "Hva er status på denne saken?",
+    ">From an earlier mail: the problem started on Monday.",
+    "Tusen takk for rask hjelp!",
+    "Det gjelder også to av mine kolleger på økonomi.",
+    "We cannot reach the export page since yesterday.",
 };
 static const char *const team_lines[] = {
-	"Takk for henvendelsen. Vi har sett på saken.",
-	"Feilen er rettet, prøv gjerne igjen nå.",
-	"Vi trenger litt mer informasjon: hvilken nettleser bruker dere?",
-	"From our side everything looks fine now.",
-	"Jeg har oppdatert lisensen deres, den gjelder fra i dag.",
-	"Saken er sendt videre til utviklerne, vi kommer tilbake med svar.",
+    "Takk for henvendelsen. Vi har sett på saken.",
+    "Feilen er rettet, prøv gjerne igjen nå.",
+    "Vi trenger litt mer informasjon: hvilken nettleser bruker dere?",
+    "From our side everything looks fine now.",
+    "Jeg har oppdatert lisensen deres, den gjelder fra i dag.",
+    "Saken er sendt videre til utviklerne, vi kommer tilbake med svar.",
 };
 
 /* ---- A growable byte buffer (the tool's own; output is trusted data). */
@@ -224,8 +225,7 @@ static void buf_puts(struct buf *b, const char *s)
 	buf_add(b, s, strlen(s));
 }
 
-__attribute__((format(printf, 2, 3)))
-static void buf_printf(struct buf *b, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	buf_grow(b, 64);
@@ -306,8 +306,7 @@ static void ascii_slug(const char *s, char *out, size_t outsz, int keep_case)
 	out[o] = '\0';
 }
 
-static const char b64tab[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 static void b64_encode(struct buf *b, const unsigned char *p, size_t n)
 {
@@ -317,8 +316,9 @@ static void b64_encode(struct buf *b, const unsigned char *p, size_t n)
 			v |= (unsigned)p[i + 1] << 8;
 		if (i + 2 < n)
 			v |= p[i + 2];
-		char q[4] = { b64tab[(v >> 18) & 63], b64tab[(v >> 12) & 63],
-			      i + 1 < n ? b64tab[(v >> 6) & 63] : '=', i + 2 < n ? b64tab[v & 63] : '=' };
+		char q[4] = {b64tab[(v >> 18) & 63], b64tab[(v >> 12) & 63],
+			     i + 1 < n ? b64tab[(v >> 6) & 63] : '=',
+			     i + 2 < n ? b64tab[v & 63] : '='};
 		buf_add(b, q, 4);
 	}
 }
@@ -389,7 +389,9 @@ static void rfc2047(struct buf *b, const char *s, const char *charset, int qenc)
 			size_t w = 0;
 			if (qenc)
 				for (int k = 0; k < cl; k++)
-					w += (q_safe((unsigned char)s[j + k]) || s[j + k] == ' ') ? 1 : 3;
+					w += (q_safe((unsigned char)s[j + k]) || s[j + k] == ' ')
+						 ? 1
+						 : 3;
 			else
 				w = (size_t)cl;
 			size_t tot = qenc ? enc + w : ((enc + w + 2) / 3) * 4;
@@ -428,7 +430,7 @@ static void rfc2047(struct buf *b, const char *s, const char *charset, int qenc)
 /* The instant of local date (y, m, d) at hh:mm; DST resolved by mktime. */
 static int64_t local_at(int y, int mon, int mday, int hh, int mm)
 {
-	struct tm tm = { 0 };
+	struct tm tm = {0};
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mon;
 	tm.tm_mday = mday;
