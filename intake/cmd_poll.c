@@ -101,8 +101,9 @@ static void log_sync(const char *mb, const char *folder, const struct sync_stats
  * that ends this round, with *err for the caller to log (a folder that
  * cannot be examined is logged here and skipped; the others still sync). */
 static int sync_all(struct imap_session *s, struct store *st, const struct strlist *in,
-		    const struct strlist *sent, bool quiet, int *worst, char **err)
+		    const struct strlist *sent, bool quiet, int *worst, bool *folder_noted, char **err)
 {
+	bool noted = false;
 	const char *name = imap_session_mailbox(s)->name;
 	for (int pass = 0; pass < 2; pass++) {
 		const struct strlist *l = pass ? sent : in;
@@ -114,16 +115,23 @@ static int sync_all(struct imap_session *s, struct store *st, const struct strli
 			if (cls == IMAP_OK || cls == IMAP_STOPPED)
 				log_sync(name, l->v[i], &stats, quiet);
 			if (cls == IMAP_FOLDER) {
-				log_error("%s (check inbound_folders / sent_folders)", *err);
+				/* The daemon says it once per connection, not every round. */
+				if (!quiet || !*folder_noted)
+					log_error("%s (check inbound_folders / sent_folders)", *err);
+				else
+					log_debug("%s", *err);
 				xfree(err);
 				if (worst && *worst == IMAP_OK)
 					*worst = cls;
+				noted = true;
 				continue;
 			}
 			if (cls != IMAP_OK)
 				return cls;
 		}
 	}
+	if (noted)
+		*folder_noted = true;
 	return IMAP_OK;
 }
 
@@ -137,8 +145,9 @@ static int poll_once(const struct config *cfg, const struct cfg_mailbox *mb, str
 	if (cls == IMAP_OK)
 		cls = imap_session_folders(s, &in, &sent, &err);
 	int worst = IMAP_OK;
+	bool noted = false;
 	if (cls == IMAP_OK)
-		cls = sync_all(s, st, &in, &sent, false, &worst, &err);
+		cls = sync_all(s, st, &in, &sent, false, &worst, &noted, &err);
 	if (cls == IMAP_OK)
 		cls = worst;
 	if (err && cls != IMAP_STOPPED)
@@ -187,6 +196,7 @@ static void *worker_main(void *arg)
 	struct strlist in = { 0 }, sent = { 0 };
 	unsigned attempt = 0, seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)w;
 	char *last_err = NULL;
+	bool folder_noted = false;
 	while (!intake_stop) {
 		char *err = NULL;
 		int cls = IMAP_OK;
@@ -198,9 +208,10 @@ static void *worker_main(void *arg)
 			cls = imap_session_open(s, &err);
 			if (cls == IMAP_OK)
 				cls = imap_session_folders(s, &in, &sent, &err);
+			folder_noted = false;
 		}
 		if (cls == IMAP_OK) {
-			cls = sync_all(s, st, &in, &sent, true, NULL, &err);
+			cls = sync_all(s, st, &in, &sent, true, NULL, &folder_noted, &err);
 			if (cls == IMAP_OK) {
 				attempt = 0;
 				xfree(&last_err);
