@@ -2,9 +2,12 @@
  * mbox files (mboxo/mboxrd) and Maildir folders with the same header parser
  * and store as the IMAP sync. Key convention (sql/001_facts.sql): folder =
  * the absolute path, uidvalidity = a stable hash of it, uid = 1-based
- * position, so importing the same path again stores nothing new. */
+ * position, so importing the same path again stores nothing new. After
+ * each stored batch the derived layer is updated (deriver.c); a large
+ * import is settled by one recompute at the end instead. */
 #include "intake/intake.h"
 #include "intake/intake_p.h"
+#include "tracker/derive.h"
 #include "tracker/log.h"
 #include "tracker/util.h"
 
@@ -26,6 +29,7 @@
 
 struct importer {
 	struct store *st;
+	struct deriver *dv;
 	const char *mailbox;
 	enum folder_role role;
 	const char *path;        /* absolute */
@@ -54,6 +58,8 @@ static int flush(struct importer *im)
 	size_t ins = 0;
 	int r = store_sightings(im->st, im->folder_id, im->uidvalidity, im->batch, im->n,
 				im->batch[im->n - 1].uid, &ins, &im->err);
+	if (r == STORE_OK)
+		deriver_batch(im->dv, im->st, im->batch, im->n);
 	for (size_t i = 0; i < im->n; i++)
 		message_clear(&im->batch[i]);
 	im->n = 0;
@@ -441,12 +447,22 @@ int cmd_import(const struct cli *cli, int argc, char **argv)
 	if (!cfg)
 		return code;
 	const char *mb = pick_mailbox(cfg, mailbox);
-	struct store *st = mb ? cli_open_store(cfg, &code) : NULL;
+	struct calendar_set cals;
+	char *err = NULL;
+	bool have_cals = false;
+	if (mb && calendar_set_build(cfg, &cals, &err) < 0) {
+		log_error("%s", err);
+		free(err);
+		code = RC_EX_CONFIG;
+	} else if (mb)
+		have_cals = true;
+	struct store *st = have_cals ? cli_open_store(cfg, &code) : NULL;
 	if (!mb)
 		code = RC_EX_USAGE;
 	if (st) {
 		struct importer *im = xcalloc(1, sizeof *im);
 		im->st = st;
+		im->dv = deriver_new(cfg, &cals, mb);
 		im->mailbox = mb;
 		im->role = role;
 		for (int i = optind; i < argc && !intake_stop; i++) {
@@ -454,9 +470,14 @@ int cmd_import(const struct cli *cli, int argc, char **argv)
 			if (r && !code)
 				code = r;
 		}
+		if (deriver_flush(im->dv, st) != STORE_OK && !code)
+			code = RC_EX_UNAVAILABLE;   /* facts stored; the next poll catches up */
+		deriver_free(&im->dv);
 		free(im);
 		store_close(&st);
 	}
+	if (have_cals)
+		calendar_set_free(&cals);
 	config_free(&cfg);
 	return code;
 }

@@ -7,6 +7,7 @@
  * second. Failures back off exponentially with jitter on CLOCK_MONOTONIC. */
 #include "intake/intake.h"
 #include "intake/intake_p.h"
+#include "tracker/derive.h"
 #include "tracker/log.h"
 #include "tracker/util.h"
 
@@ -100,7 +101,7 @@ static void log_sync(const char *mb, const char *folder, const struct sync_stats
 /* Syncs every folder of the session. Returns IMAP_OK or the first failure
  * that ends this round, with *err for the caller to log (a folder that
  * cannot be examined is logged here and skipped; the others still sync). */
-static int sync_all(struct imap_session *s, struct store *st, const struct strlist *in,
+static int sync_all(struct imap_session *s, struct store *st, struct deriver *dv, const struct strlist *in,
 		    const struct strlist *sent, bool quiet, int *worst, bool *folder_noted, char **err)
 {
 	bool noted = false;
@@ -110,8 +111,8 @@ static int sync_all(struct imap_session *s, struct store *st, const struct strli
 		for (size_t i = 0; i < l->n; i++) {
 			struct sync_stats stats;
 			int store_status;
-			int cls = imap_sync_folder(s, st, l->v[i], pass ? ROLE_SENT : ROLE_INBOUND, &stats,
-						   &store_status, err);
+			int cls = imap_sync_folder(s, st, dv, l->v[i], pass ? ROLE_SENT : ROLE_INBOUND,
+						   &stats, &store_status, err);
 			if (cls == IMAP_OK || cls == IMAP_STOPPED)
 				log_sync(name, l->v[i], &stats, quiet);
 			if (cls == IMAP_FOLDER) {
@@ -132,13 +133,19 @@ static int sync_all(struct imap_session *s, struct store *st, const struct strli
 	}
 	if (noted)
 		*folder_noted = true;
+	/* Settles what the per-batch updates left: a deferred recompute after
+	 * a big first sync, or ids of a failed update (logged by the deriver;
+	 * the facts are committed either way). */
+	deriver_flush(dv, st);
 	return IMAP_OK;
 }
 
 /* poll --once for one mailbox; returns an exit code. */
-static int poll_once(const struct config *cfg, const struct cfg_mailbox *mb, struct store *st)
+static int poll_once(const struct config *cfg, const struct calendar_set *cals,
+		     const struct cfg_mailbox *mb, struct store *st)
 {
 	struct imap_session *s = imap_session_new(cfg, mb);
+	struct deriver *dv = deriver_new(cfg, cals, mb->name);
 	char *err = NULL;
 	int cls = imap_session_open(s, &err);
 	struct strlist in = { 0 }, sent = { 0 };
@@ -147,12 +154,15 @@ static int poll_once(const struct config *cfg, const struct cfg_mailbox *mb, str
 	int worst = IMAP_OK;
 	bool noted = false;
 	if (cls == IMAP_OK)
-		cls = sync_all(s, st, &in, &sent, false, &worst, &noted, &err);
+		cls = sync_all(s, st, dv, &in, &sent, false, &worst, &noted, &err);
 	if (cls == IMAP_OK)
 		cls = worst;
 	if (err && cls != IMAP_STOPPED)
 		log_error("%s", err);
 	free(err);
+	if (cls != IMAP_OK)
+		deriver_flush(dv, st);   /* batches stored before the failure */
+	deriver_free(&dv);
 	strlist_free_items(&in);
 	strlist_free_items(&sent);
 	imap_session_free(&s);
@@ -163,6 +173,7 @@ static int poll_once(const struct config *cfg, const struct cfg_mailbox *mb, str
 
 struct worker {
 	const struct config *cfg;
+	const struct calendar_set *cals;   /* shared; deriver.c serialises its users */
 	const struct cfg_mailbox *mb;
 	pthread_t tid;
 	bool started;
@@ -193,6 +204,7 @@ static void *worker_main(void *arg)
 	const struct cfg_mailbox *mb = w->mb;
 	struct store *st = NULL;
 	struct imap_session *s = imap_session_new(w->cfg, mb);
+	struct deriver *dv = deriver_new(w->cfg, w->cals, mb->name);
 	struct strlist in = { 0 }, sent = { 0 };
 	unsigned attempt = 0, seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)w;
 	char *last_err = NULL;
@@ -211,7 +223,7 @@ static void *worker_main(void *arg)
 			folder_noted = false;
 		}
 		if (cls == IMAP_OK) {
-			cls = sync_all(s, st, &in, &sent, true, NULL, &folder_noted, &err);
+			cls = sync_all(s, st, dv, &in, &sent, true, NULL, &folder_noted, &err);
 			if (cls == IMAP_OK) {
 				attempt = 0;
 				xfree(&last_err);
@@ -224,6 +236,8 @@ static void *worker_main(void *arg)
 		}
 		if (cls == IMAP_STORE)
 			store_close(&st);   /* reconnect to PostgreSQL; facts so far are committed */
+		else if (st)
+			deriver_flush(dv, st);   /* batches stored before the IMAP failure */
 		else
 			imap_session_free(&s), s = imap_session_new(w->cfg, mb);
 		long d = backoff_ms(cls, attempt++, &seed);
@@ -240,6 +254,9 @@ static void *worker_main(void *arg)
 		sleep_ms(d);
 	}
 	free(last_err);
+	if (st)
+		deriver_flush(dv, st);
+	deriver_free(&dv);
 	strlist_free_items(&in);
 	strlist_free_items(&sent);
 	imap_session_free(&s);
@@ -252,11 +269,13 @@ static void *worker_main(void *arg)
  * threads a moment to finish their transaction and log out. A thread stuck
  * in a blocking read is abandoned: its open transaction rolls back when the
  * process exits, so the stored state stays consistent. */
-static int run_daemon(const struct config *cfg, const struct cfg_mailbox **mbs, size_t n)
+static int run_daemon(const struct config *cfg, const struct calendar_set *cals,
+		      const struct cfg_mailbox **mbs, size_t n, bool *joined)
 {
 	struct worker *ws = xcalloc(n, sizeof *ws);
 	for (size_t i = 0; i < n; i++) {
 		ws[i].cfg = cfg;
+		ws[i].cals = cals;
 		ws[i].mb = mbs[i];
 		ws[i].started = pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]) == 0;
 		if (!ws[i].started)
@@ -278,6 +297,7 @@ static int run_daemon(const struct config *cfg, const struct cfg_mailbox **mbs, 
 			all = false;
 	log_info("stopped%s", all ? "" : " (a mailbox was in a blocking read; its open batch is "
 					   "rolled back)");
+	*joined = all;
 	if (all)
 		free(ws);   /* else threads may still read it until exit */
 	return RC_EX_OK;
@@ -321,7 +341,18 @@ int cmd_poll(const struct cli *cli, int argc, char **argv)
 		if (!only || strcmp(cfg->mailboxes[i].name, only) == 0)
 			mbs[n++] = &cfg->mailboxes[i];
 	struct store *st = NULL;
-	if (n == 0) {
+	struct calendar_set cals;
+	char *err = NULL;
+	bool have_cals = false, joined = true;
+	if (n > 0 && calendar_set_build(cfg, &cals, &err) < 0) {
+		log_error("%s", err);   /* names the calendar and its file */
+		free(err);
+		code = RC_EX_CONFIG;
+	} else if (n > 0)
+		have_cals = true;
+	if (n > 0 && !have_cals) {
+		/* code and the log say why */
+	} else if (n == 0) {
 		log_error("%s: %s", cfg->path, only ? "no [mailbox] section of that name"
 						  : "no [mailbox] section to poll");
 		code = only ? RC_EX_USAGE : RC_EX_CONFIG;
@@ -329,18 +360,27 @@ int cmd_poll(const struct cli *cli, int argc, char **argv)
 		log_error("cannot set up signal handling");
 		code = RC_EX_SOFTWARE;
 	} else if ((st = cli_open_store(cfg, &code)) != NULL) {
+		/* A changed customer, policy or calendar is noticed here, and so
+		 * are messages an earlier run stored without deriving them. */
+		struct deriver *dv = deriver_new(cfg, &cals, "poll");
+		deriver_heal(dv, st);
+		deriver_free(&dv);
 		if (once) {
 			for (size_t i = 0; i < n && !intake_stop; i++) {
-				int r = poll_once(cfg, mbs[i], st);
+				int r = poll_once(cfg, &cals, mbs[i], st);
 				if (r != RC_EX_OK && code == RC_EX_OK)
 					code = r;
 			}
 			store_close(&st);
 		} else {
 			store_close(&st);   /* each mailbox thread opens its own connection */
-			code = run_daemon(cfg, mbs, n);
+			code = run_daemon(cfg, &cals, mbs, n, &joined);
 		}
 	}
+	/* The daemon may have abandoned a thread stuck in a read that still
+	 * points at the calendars: only free them when nothing can use them. */
+	if (have_cals && joined)
+		calendar_set_free(&cals);
 	free(mbs);
 	config_free(&cfg);
 	return code;

@@ -6,7 +6,8 @@
  * Pipelining: while batch k is being stored by a helper thread (the
  * "storer"), batch k+1 is fetched and parsed. Batches are stored strictly
  * in order, each with its own cursor, so the guarantee above holds; at most
- * two batches are in memory. */
+ * two batches are in memory. The storer also runs the derived update of
+ * each batch after its commit (deriver.c), overlapping the next fetch. */
 #include "intake/intake_p.h"
 #include "tracker/log.h"
 #include "tracker/util.h"
@@ -24,6 +25,7 @@
 struct sync_ctx {
 	struct imap_session *s;
 	struct store *st;
+	struct deriver *dv;       /* derived update after each stored batch */
 	const char *folder;
 	long folder_id;
 	uint32_t uidvalidity;
@@ -194,6 +196,7 @@ static int store_batch(struct sync_ctx *c, struct message *msgs, size_t n, uint3
 	}
 	c->cursor = new_cursor;
 	c->stored = true;
+	deriver_batch(c->dv, c->st, msgs, n);
 	c->stats->inserted += inserted;
 	return IMAP_OK;
 }
@@ -449,11 +452,12 @@ static int sync_search(struct sync_ctx *c, time_t since)
 	return cls;
 }
 
-int imap_sync_folder(struct imap_session *s, struct store *st, const char *folder,
-		     enum folder_role role, struct sync_stats *stats, int *store_status, char **err)
+int imap_sync_folder(struct imap_session *s, struct store *st, struct deriver *dv,
+		     const char *folder, enum folder_role role, struct sync_stats *stats,
+		     int *store_status, char **err)
 {
 	const struct cfg_mailbox *mb = imap_session_mailbox(s);
-	struct sync_ctx c = { .s = s, .st = st, .folder = folder, .stats = stats,
+	struct sync_ctx c = { .s = s, .st = st, .dv = dv, .folder = folder, .stats = stats,
 			      .store_status = store_status, .err = err };
 	memset(stats, 0, sizeof *stats);
 	*store_status = STORE_OK;

@@ -95,6 +95,8 @@ const struct cfg_mailbox *imap_session_mailbox(const struct imap_session *s);
 
 /* ---- imap_sync.c: incremental UID sync of one folder into the store ---- */
 
+struct deriver;
+
 struct sync_stats {
 	size_t fetched;        /* messages received from the server */
 	size_t inserted;       /* new sightings stored */
@@ -103,11 +105,30 @@ struct sync_stats {
 
 /* Brings the stored sightings of folder up to date (first sync back to
  * mb->since, then new UIDs only; a changed UIDVALIDITY re-reads the folder),
- * one store transaction per fetched batch. On IMAP_STORE, *store_status
+ * one store transaction per fetched batch, each followed by deriver_batch()
+ * (dv may be NULL). On IMAP_STORE, *store_status
  * tells whether to wait (STORE_WAIT) or give up. */
-int imap_sync_folder(struct imap_session *s, struct store *st, const char *folder,
-		     enum folder_role role, struct sync_stats *stats, int *store_status,
-		     char **err);
+int imap_sync_folder(struct imap_session *s, struct store *st, struct deriver *dv,
+		     const char *folder, enum folder_role role, struct sync_stats *stats,
+		     int *store_status, char **err);
+
+/* ---- deriver.c: the derived layer after each stored batch ---- */
+
+struct deriver;
+struct calendar_set;
+/* One per thread that stores batches; cfg, cals and who must outlive it. */
+struct deriver *deriver_new(const struct config *cfg, const struct calendar_set *cals, const char *who);
+void deriver_free(struct deriver **d);
+/* Called after a batch's facts committed (d may be NULL): updates the
+ * derived rows for the batch's Message-IDs in a transaction of its own. A
+ * failure is logged once and the ids stay pending for the next call. */
+void deriver_batch(struct deriver *d, struct store *st, const struct message *msgs, size_t n);
+/* End of a sync round or import: what is still pending (a deferred
+ * recompute after many messages, ids of a failed update). STORE_* status. */
+int deriver_flush(struct deriver *d, struct store *st);
+/* Start of poll: recompute after a configuration/calendar change, or catch
+ * up messages whose derived update an earlier run could not make. */
+int deriver_heal(struct deriver *d, struct store *st);
 
 /* ---- shared by poll and import ---- */
 void strlist_free_items(struct strlist *l);

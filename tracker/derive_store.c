@@ -479,6 +479,10 @@ int derive_store_recompute(struct store *s, const struct config *cfg, const stru
 	memset(stats, 0, sizeof *stats);
 	double t0 = derive_mono();
 	int st = store_begin(s, err);
+	/* Locked before loading: a concurrent update committed between our
+	 * load and our rewrite would otherwise be overwritten by older facts. */
+	if (st == STORE_OK)
+		st = derive_lock(s, err);
 	if (st == STORE_OK)
 		st = derive_load(s, NULL, NULL, &L, err);
 	if (st != STORE_OK) {

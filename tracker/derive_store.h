@@ -38,6 +38,19 @@ int derive_store_after_batch(struct store *s, const struct config *cfg, const st
 			     const char *const *ids, size_t n, bool *recomputed, struct derive_stats *st,
 			     char **err);
 
+/* The Message-IDs (at most limit) whose stored sightings the derived rows
+ * do not reflect yet (a derived update that failed after its facts were
+ * committed): into ids (caller frees items and array). */
+int derive_store_lagging(struct store *s, size_t limit, struct strlist *ids, char **err);
+
+enum derive_heal_action { DERIVE_HEAL_NONE, DERIVE_HEAL_UPDATE, DERIVE_HEAL_RECOMPUTE };
+
+/* What poll runs when it starts: a full recompute when the configuration or
+ * a calendar changed (or nothing was ever computed) or many messages lag,
+ * else an update for the lagging messages, else nothing. *did tells which. */
+int derive_store_heal(struct store *s, const struct config *cfg, const struct calendar_set *cals,
+		      enum derive_heal_action *did, struct derive_stats *stats, char **err);
+
 /* Whether the derived rows were computed from this configuration and these
  * calendars (their digests): false after a change of a customer, policy,
  * calendar (settings or .ics bytes), team, defaults or report time zone, or
