@@ -425,12 +425,16 @@ static time_t date_to_time(const struct mailimf_date_time *d, bool *ok)
 	tm.tm_hour = d->dt_hour;
 	tm.tm_min = d->dt_min;
 	tm.tm_sec = d->dt_sec;
-	int z = d->dt_zone, sign = z < 0 ? -1 : 1;
-	z = abs(z);
+	/* The zone is checked before any arithmetic on it: a header can carry
+	 * any number there (found by headers_fuzz: 9544371 * 3600 overflowed). */
+	long long z = d->dt_zone < 0 ? -(long long)d->dt_zone : d->dt_zone;
+	int sign = d->dt_zone < 0 ? -1 : 1;
 	*ok = d->dt_year >= 1970 && d->dt_year <= 9999 && d->dt_month >= 1 && d->dt_month <= 12 &&
 	      d->dt_day >= 1 && d->dt_day <= 31 && d->dt_hour <= 23 && d->dt_min <= 59 &&
 	      d->dt_sec <= 60 && z / 100 <= 14 && z % 100 < 60;
-	return timegm(&tm) - sign * (z / 100 * 3600 + z % 100 * 60);
+	if (!*ok)
+		return 0;
+	return timegm(&tm) - sign * (time_t)(z / 100 * 3600 + z % 100 * 60);
 }
 
 static void parse_date(struct fields *f, const char *v, struct message *m)

@@ -295,6 +295,31 @@ static void headers__encoded_word_at_end(void)
 	}
 }
 
+/* A Date zone far beyond +9999 (found by the fuzzer: the offset overflowed
+ * int under UBSan) is refused as out of range, not computed with. */
+static void headers__date_zone_out_of_range(void)
+{
+	const char *blocks[] = { "Date: Tue, 3 Mar 2026 10:01:05 +0101111111111111111111\r\n\r\n",
+				 "Date: Tue, 3 Mar 2026 10:01:05 -9544371\r\n\r\n",
+				 "Date: Tue, 3 Mar 2026 10:01:05 +1500\r\n\r\n" };
+	for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
+		struct message m;
+		memset(&m, 0, sizeof m);
+		headers_parse(blocks[i], strlen(blocks[i]), &m);
+		CU_ASSERT_FALSE(m.has_date);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m.parse_error);
+		CU_ASSERT_PTR_NOT_NULL(strstr(m.parse_error, "Date"));
+		message_clear(&m);
+	}
+	struct message ok;
+	memset(&ok, 0, sizeof ok);
+	const char *good = "Date: Tue, 3 Mar 2026 10:01:05 -0130\r\n\r\n";
+	headers_parse(good, strlen(good), &ok);
+	CU_ASSERT_TRUE(ok.has_date);
+	CU_ASSERT_EQUAL(ok.date, (time_t)1772532065 + 5400);
+	message_clear(&ok);
+}
+
 /* Every prefix of a real block parses without crashing and gives valid text. */
 static void headers__every_truncation(void)
 {
@@ -324,6 +349,7 @@ int main(void)
 	CU_add_test(s, "headers__sanitize", headers__sanitize);
 	CU_add_test(s, "headers__every_truncation", headers__every_truncation);
 	CU_add_test(s, "headers__encoded_word_at_end", headers__encoded_word_at_end);
+	CU_add_test(s, "headers__date_zone_out_of_range", headers__date_zone_out_of_range);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
