@@ -148,8 +148,8 @@ int deriver_heal(struct deriver *d, struct store *st)
 		return r;
 	}
 	if (did == DERIVE_HEAL_RECOMPUTE)
-		log_info("configuration, calendars or stored messages changed since the SLA results were "
-			 "computed: recomputed %zu messages, %zu conversations, %zu requests",
+		log_info("SLA results were computed from another configuration or calendar version "
+			 "(or never): recomputed %zu messages, %zu conversations, %zu requests",
 			 stats.messages, stats.conversations, stats.requests);
 	else if (did == DERIVE_HEAL_UPDATE)
 		log_info("caught up SLA results for messages stored by an earlier run (%zu messages "
