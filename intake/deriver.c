@@ -100,8 +100,10 @@ static int run(struct deriver *d, struct store *st, bool recompute)
 		log_info("%s: recomputed SLA results: %zu messages, %zu conversations, %zu requests",
 			 d->who, stats.messages, stats.conversations, stats.requests);
 	pending_clear(d);
-	d->defer = false;
-	d->since_flush = 0;
+	if (recompute) {
+		d->defer = false;
+		d->since_flush = 0;
+	}
 	return STORE_OK;
 }
 
@@ -129,10 +131,10 @@ int deriver_flush(struct deriver *d, struct store *st)
 		return STORE_OK;
 	if (d->defer)
 		return run(d, st, true);
-	if (d->pending.n)
-		return run(d, st, false);
-	d->since_flush = 0;
-	return STORE_OK;
+	int r = d->pending.n ? run(d, st, false) : STORE_OK;
+	if (r == STORE_OK)
+		d->since_flush = 0;
+	return r;
 }
 
 int deriver_heal(struct deriver *d, struct store *st)
