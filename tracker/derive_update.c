@@ -200,17 +200,23 @@ static int update_tx(struct store *s, const struct config *cfg, const struct cal
 	struct touch t;
 	char *convs = NULL;
 	size_t n_convs = 0;
+	double t0 = derive_mono();
 	int st = derive_lock(s, err);
 	if (st == STORE_OK)
 		st = derive_load(s, ids, "{}", &N, err);
 	if (st != STORE_OK)
 		return st;
+	double t1 = derive_mono();
 	find_touch(cfg, &N, &t);
 	derive_loaded_free(&N);
 	st = touched_conversations(s, &t, ids, &convs, &n_convs, err);
 	touch_free(&t);
+	double t2 = derive_mono();
 	if (st == STORE_OK)
 		st = derive_load(s, ids, convs, &L, err);
+	log_debug("derived update: lock and load the batch %.3f s, find %zu touched conversations "
+		  "%.3f s, load them %.3f s", t1 - t0, n_convs, t2 - t1, derive_mono() - t2);
+	t2 = derive_mono();
 	if (st != STORE_OK) {
 		free(convs);
 		return st;
@@ -221,7 +227,9 @@ static int update_tx(struct store *s, const struct config *cfg, const struct cal
 		free(convs);
 		return STORE_FINAL;
 	}
+	double t3 = derive_mono();
 	st = delete_touched(s, convs, ids, err);
+	log_debug("derived update: derive %.3f s, delete %.3f s", t3 - t2, derive_mono() - t3);
 	if (st == STORE_OK)
 		st = derive_write_rows(s, cfg, &d, err);
 	if (st == STORE_OK)
