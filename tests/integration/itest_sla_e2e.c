@@ -327,6 +327,18 @@ static void sla_e2e__poll_matches_truth(void)
 	char *again = dump_rows(d.pg);
 	CU_ASSERT_STRING_EQUAL(again, poll_rows);
 	free(again);
+	/* A changed policy is noticed when poll starts, with no new mail. */
+	char *text = testfile_read(d.conf, NULL), *at = strstr(text, "first_response = 4h");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+	at[strlen("first_response = ")] = '2';
+	free(testfile_write(work, "sla_e2e_poll.conf", text, 0600));
+	free(text);
+	char *err = rc_ok(&d, "poll", "--once", NULL, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "recomputed"));
+	free(err);
+	CU_ASSERT_EQUAL(count(d.pg, "SELECT count(*) FROM replyclock.sla_requests WHERE kind = 'first_response' "
+			      "AND target_seconds <> 7200"), 0);
+	CU_ASSERT(count(d.pg, "SELECT count(*) FROM replyclock.sla_requests WHERE kind = 'first_response'") > 0);
 	db_free(&d);
 }
 
