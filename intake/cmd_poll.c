@@ -234,12 +234,13 @@ static void *worker_main(void *arg)
 			free(err);
 			continue;
 		}
-		if (cls == IMAP_STORE)
+		if (cls == IMAP_STORE) {
 			store_close(&st);   /* reconnect to PostgreSQL; facts so far are committed */
-		else if (st)
-			deriver_flush(dv, st);   /* batches stored before the IMAP failure */
-		else
+		} else {
+			if (st)
+				deriver_flush(dv, st);   /* batches stored before the IMAP failure */
 			imap_session_free(&s), s = imap_session_new(w->cfg, mb);
+		}
 		long d = backoff_ms(cls, attempt++, &seed);
 		/* The same failure again is logged at debug level only: one clear
 		 * line per problem, not one per retry. */

@@ -149,7 +149,9 @@ int deriver_heal(struct deriver *d, struct store *st)
 		note_failure(d, r, err);
 		return r;
 	}
-	if (did == DERIVE_HEAL_RECOMPUTE)
+	if (did == DERIVE_HEAL_RECOMPUTE && stats.sightings == 0)
+		log_debug("SLA results initialised (no messages stored yet)");
+	else if (did == DERIVE_HEAL_RECOMPUTE)
 		log_info("SLA results were computed from another configuration or calendar version "
 			 "(or never): recomputed %zu messages, %zu conversations, %zu requests",
 			 stats.messages, stats.conversations, stats.requests);
