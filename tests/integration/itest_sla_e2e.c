@@ -7,12 +7,15 @@
  * update that fails after its facts committed is healed by the next poll. */
 #include <CUnit/Basic.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +31,7 @@
 static char gen_bin[PATH_MAX], holidays[PATH_MAX];
 static char *work, *truth_path, *snippet;
 static char *poll_rows;   /* sla_requests of the APPEND + poll run, for the import test */
+static long poll_sightings;   /* and its number of sightings */
 
 /* ---- the generator's record ---------------------------------------------- */
 
@@ -322,6 +326,8 @@ static void sla_e2e__poll_matches_truth(void)
 	CU_ASSERT(count(d.pg, "SELECT count(*) FROM replyclock.sla_requests WHERE opened_at < "
 			      "'2026-04-02' AND due_at > '2026-04-06'") > 0);
 	poll_rows = dump_rows(d.pg);
+	poll_sightings = count(d.pg, "SELECT count(*) FROM replyclock.sightings");
+	CU_ASSERT(poll_sightings > 300);
 	/* a recompute from the same facts changes nothing */
 	free(rc_ok(&d, "recompute", NULL, NULL, NULL));
 	char *again = dump_rows(d.pg);
@@ -339,6 +345,59 @@ static void sla_e2e__poll_matches_truth(void)
 	CU_ASSERT_EQUAL(count(d.pg, "SELECT count(*) FROM replyclock.sla_requests WHERE kind = 'first_response' "
 			      "AND target_seconds <> 7200"), 0);
 	CU_ASSERT(count(d.pg, "SELECT count(*) FROM replyclock.sla_requests WHERE kind = 'first_response'") > 0);
+	db_free(&d);
+}
+
+/* The daemon with two mailboxes (INBOX copies in one, Sent in the other),
+ * so two threads store and derive at once on their own connections: the
+ * result must still be exactly the truth. */
+static void sla_e2e__daemon_two_mailboxes_concurrent(void)
+{
+	CU_ASSERT_PTR_NOT_NULL_FATAL(poll_rows);   /* the traffic is in E2eIn / E2eSent */
+	struct db d;
+	db_init(&d, "sla_e2e_daemon", "E2eIn", "");
+	char *base = testfile_read(d.conf, NULL);
+	char *text = xasprintf("%s\n[mailbox support2]\nhost = 127.0.0.1\nport = %s\nsecurity = tls\n"
+			       "ca_file = %s\nusername = %s\npassword_file = %s/imap.pw\n"
+			       "inbound_folders =\nsent_folders = E2eSent\n", base,
+			       testenv_get("RC_TEST_IMAPS_PORT"), testenv_get("RC_TEST_CA_FILE"),
+			       testenv_get("RC_TEST_IMAP_USER"), work);
+	free(testfile_write(work, "sla_e2e_daemon.conf", text, 0600));
+	free(base);
+	free(text);
+	char *log = xasprintf("%s/daemon.log", work);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(getenv("RC_BIN"), "replyclock", "-c", d.conf, "poll", (char *)NULL);
+		_exit(127);
+	}
+	CU_ASSERT_FATAL(pid > 0);
+	/* done: every sighting stored (as many as the single-mailbox poll had)
+	 * and reflected in the derived rows */
+	for (int i = 0; i < 600; i++) {
+		long n = count(d.pg, "SELECT count(*) FROM replyclock.sightings");
+		if (n == poll_sightings &&
+		    count(d.pg, "SELECT coalesce(sum(sightings), 0) FROM replyclock.messages") == n)
+			break;
+		usleep(50000);
+	}
+	char *rows = dump_rows(d.pg);
+	kill(pid, SIGTERM);
+	int status = 0;
+	waitpid(pid, &status, 0);
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	char *out = testfile_read(log, NULL);
+	CU_ASSERT_PTR_NOT_NULL(out);
+	if (out)
+		CU_ASSERT_PTR_NULL(strstr(out, "Sanitizer"));
+	free(out);
+	free(log);
+	CU_ASSERT_STRING_EQUAL(rows, poll_rows);
+	free(rows);
+	check_against_truth(d.pg);
 	db_free(&d);
 }
 
@@ -509,6 +568,7 @@ int main(int argc, char **argv)
 {
 	static const struct testcase tests[] = {
 		TESTCASE(sla_e2e__poll_matches_truth),
+		TESTCASE(sla_e2e__daemon_two_mailboxes_concurrent),
 		TESTCASE(sla_e2e__import_mbox_equals_poll),
 		TESTCASE(sla_e2e__two_halves_equal_recompute),
 		TESTCASE(sla_e2e__failed_derived_update_healed_by_next_poll),
