@@ -67,6 +67,10 @@ int rc_store_delivery(struct store *s, const struct rc_delivery *d, char **err);
 int rc_already_delivered(struct store *s, time_t start, time_t end, const char *customer,
 			 const char *recipient, bool *yes, char **err);
 
+/* Takes (lock) or releases the session's advisory lock on mailing the
+ * period [start, end), so concurrent --mail runs send each mail once. */
+int rc_lock_period(struct store *s, time_t start, time_t end, bool lock, char **err);
+
 /* ---- shared helpers (report_store.c) ------------------------------------- */
 
 /* "YYYY-MM-DD HH:MM:SS+00" for a timestamptz parameter. buf >= 32. */

@@ -143,7 +143,14 @@ int rc_deliver(const struct rc_deliver_in *in)
 {
 	struct deliver d = {.in = in};
 	const struct rc_report *r = in->r;
+	char *err = NULL;
+	int rc = rc_lock_period(in->s, r->period.start, r->period.end, true, &err);
 
+	if (rc) {
+		log_error("%s", err);
+		free(err);
+		return rc;
+	}
 	if (!in->customer && in->cfg->report.to.n)
 		audience(&d, r, NULL, &in->cfg->report.to);
 	for (size_t i = 0; i < r->n_rows; i++) {
@@ -156,6 +163,12 @@ int rc_deliver(const struct rc_deliver_in *in)
 	if (!d.code && !d.sent && d.skipped)
 		log_info("report %s: every recipient already has this period; nothing mailed",
 			 r->period.label);
+	if ((rc = rc_lock_period(in->s, r->period.start, r->period.end, false, &err))) {
+		log_error("%s", err);
+		free(err);
+		if (!d.code)
+			d.code = rc;
+	}
 	free(d.down);
 	return d.code;
 }

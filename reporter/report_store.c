@@ -291,3 +291,20 @@ int rc_already_delivered(struct store *s, time_t start, time_t end, const char *
 	PQclear(res);
 	return 0;
 }
+
+/* Session-level advisory lock per period: two `report --mail` runs for the
+ * same period at once would otherwise both find a recipient not yet
+ * served and both send. */
+static const char sql_lock[] =
+	"SELECT pg_advisory_lock(hashtext('replyclock report ' || $1 || ' ' || $2))";
+static const char sql_unlock[] =
+	"SELECT pg_advisory_unlock(hashtext('replyclock report ' || $1 || ' ' || $2))";
+
+int rc_lock_period(struct store *s, time_t start, time_t end, bool lock, char **err)
+{
+	char ps[32], pe[32];
+	const char *p[] = {rc_pg_instant(start, ps, sizeof ps), rc_pg_instant(end, pe, sizeof pe)};
+
+	return exec(s, lock ? "locking the period for mailing" : "unlocking the period",
+		    lock ? sql_lock : sql_unlock, 2, p, NULL, err);
+}

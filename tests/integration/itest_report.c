@@ -383,7 +383,8 @@ static void insert_fixture_requests(void)
 		" customer_name, mailbox, kind, subject, opened_at, replied_message_id, replied_at,"
 		" business_seconds, target_seconds, due_at, due_week, policy, calendar, calendar_digest)"
 		" SELECT c || i || '@fixture', c || i || '@fixture', c, initcap(c) || ' AS', 'fixture',"
-		"  'first_response', 'Fixture ' || c || ' ' || i,"
+		"  'first_response', CASE WHEN c = 'below' AND i = 20"
+		"   THEN E'Tab\\there,\\nnew line \\\\ back\\r \u00e6\u00f8\u00e5' ELSE 'Fixture ' || c || ' ' || i END,"
 		"  timestamptz '2025-03-04 09:00+01' + i * interval '1 minute',"
 		"  CASE WHEN c <> 'waiting' THEN 'r' || c || i || '@example.com' END,"
 		"  CASE WHEN c = 'waiting' THEN NULL"
@@ -420,6 +421,15 @@ static void report__compliance_at_target(void)
 	s = q1("SELECT string_agg(position || ':' || late_business_seconds || ':' || status, ',' ORDER BY position)"
 	       " FROM replyclock.report_requests WHERE run_id = $1 AND customer = 'below'", run);
 	EXPECT_STR(s, "1:7200:breached,2:7200:breached");
+	free(s);
+	/* subjects with tabs, line breaks and backslashes are stored as written */
+	s = q1("SELECT count(*)::text FROM replyclock.report_requests l"
+	       " JOIN replyclock.requests r USING (opened_message_id)"
+	       " WHERE l.run_id = $1 AND l.customer = 'below' AND l.subject = r.subject"
+	       "   AND ((strpos(l.subject, chr(9)) > 0 AND strpos(l.subject, chr(10)) > 0"
+	       "         AND strpos(l.subject, chr(13)) > 0 AND strpos(l.subject, chr(92)) > 0)"
+	       "        OR l.subject = 'Fixture below 19')", run);
+	EXPECT_STR(s, "2");
 	free(s);
 	free(run);
 }
