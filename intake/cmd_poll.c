@@ -98,36 +98,40 @@ static void log_sync(const char *mb, const char *folder, const struct sync_stats
 }
 
 /* Syncs every folder of the session. Returns IMAP_OK or the first failure
- * that ends this round (a folder that cannot be examined is reported and
- * skipped; the others still sync). */
+ * that ends this round, with *err for the caller to log (a folder that
+ * cannot be examined is logged here and skipped; the others still sync). */
 static int sync_all(struct imap_session *s, struct store *st, const struct strlist *in,
-		    const struct strlist *sent, bool quiet, int *store_status, int *worst)
+		    const struct strlist *sent, bool quiet, int *worst, bool *folder_noted, char **err)
 {
+	bool noted = false;
 	const char *name = imap_session_mailbox(s)->name;
 	for (int pass = 0; pass < 2; pass++) {
 		const struct strlist *l = pass ? sent : in;
 		for (size_t i = 0; i < l->n; i++) {
 			struct sync_stats stats;
-			char *err = NULL;
+			int store_status;
 			int cls = imap_sync_folder(s, st, l->v[i], pass ? ROLE_SENT : ROLE_INBOUND, &stats,
-						   store_status, &err);
+						   &store_status, err);
 			if (cls == IMAP_OK || cls == IMAP_STOPPED)
 				log_sync(name, l->v[i], &stats, quiet);
 			if (cls == IMAP_FOLDER) {
-				log_error("%s (check inbound_folders / sent_folders)", err);
-				free(err);
+				/* The daemon says it once per connection, not every round. */
+				if (!quiet || !*folder_noted)
+					log_error("%s (check inbound_folders / sent_folders)", *err);
+				else
+					log_debug("%s", *err);
+				xfree(err);
 				if (worst && *worst == IMAP_OK)
 					*worst = cls;
+				noted = true;
 				continue;
 			}
-			if (cls != IMAP_OK) {
-				if (cls != IMAP_STOPPED)
-					log_error("%s", err);
-				free(err);
+			if (cls != IMAP_OK)
 				return cls;
-			}
 		}
 	}
+	if (noted)
+		*folder_noted = true;
 	return IMAP_OK;
 }
 
@@ -140,15 +144,15 @@ static int poll_once(const struct config *cfg, const struct cfg_mailbox *mb, str
 	struct strlist in = { 0 }, sent = { 0 };
 	if (cls == IMAP_OK)
 		cls = imap_session_folders(s, &in, &sent, &err);
-	if (cls != IMAP_OK) {
+	int worst = IMAP_OK;
+	bool noted = false;
+	if (cls == IMAP_OK)
+		cls = sync_all(s, st, &in, &sent, false, &worst, &noted, &err);
+	if (cls == IMAP_OK)
+		cls = worst;
+	if (err && cls != IMAP_STOPPED)
 		log_error("%s", err);
-		free(err);
-	} else {
-		int store_status, worst = IMAP_OK;
-		cls = sync_all(s, st, &in, &sent, false, &store_status, &worst);
-		if (cls == IMAP_OK)
-			cls = worst;
-	}
+	free(err);
 	strlist_free_items(&in);
 	strlist_free_items(&sent);
 	imap_session_free(&s);
@@ -192,9 +196,10 @@ static void *worker_main(void *arg)
 	struct strlist in = { 0 }, sent = { 0 };
 	unsigned attempt = 0, seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)w;
 	char *last_err = NULL;
+	bool folder_noted = false;
 	while (!intake_stop) {
 		char *err = NULL;
-		int cls = IMAP_OK, store_status = STORE_OK;
+		int cls = IMAP_OK;
 		if (!st && !(st = store_open(w->cfg->db_conninfo, &err)))
 			cls = IMAP_TEMP;
 		if (cls == IMAP_OK && !imap_session_connected(s)) {
@@ -203,9 +208,10 @@ static void *worker_main(void *arg)
 			cls = imap_session_open(s, &err);
 			if (cls == IMAP_OK)
 				cls = imap_session_folders(s, &in, &sent, &err);
+			folder_noted = false;
 		}
 		if (cls == IMAP_OK) {
-			cls = sync_all(s, st, &in, &sent, true, &store_status, NULL);
+			cls = sync_all(s, st, &in, &sent, true, NULL, &folder_noted, &err);
 			if (cls == IMAP_OK) {
 				attempt = 0;
 				xfree(&last_err);

@@ -10,6 +10,7 @@
 #include <libetpan/libetpan.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define PARSE_ERROR_MAX 1024
 /* A References or To field with MSG_MAX_LIST_ITEMS entries of one field's
@@ -223,6 +224,18 @@ static char *value_cstr(const struct strbuf *b)
 	return str_trim(s);
 }
 
+static bool common_charset(const char *cs)
+{
+	static const char *const known[] = { "utf-8", "us-ascii", "iso-8859-1", "iso-8859-15",
+					     "windows-1252", "iso-8859-2", "windows-1250", "koi8-r",
+					     "gb2312", "gbk", "big5", "shift_jis", "iso-2022-jp",
+					     "euc-kr", NULL };
+	for (size_t i = 0; known[i]; i++)
+		if (strcasecmp(cs, known[i]) == 0)
+			return true;
+	return false;
+}
+
 /* libetpan decodes a word in an unknown charset as if it were Latin-1 and
  * says nothing; name such charsets so the reason is recorded. */
 static void check_charsets(struct fields *f, const char *s, const char *what)
@@ -234,6 +247,8 @@ static void check_charsets(struct fields *f, const char *s, const char *what)
 		char cs[64];
 		size_t n = strcspn(p + 2, "?*");   /* RFC 2231 language after '*' */
 		snprintf(cs, sizeof cs, "%.*s", (int)n, p + 2);
+		if (common_charset(cs))
+			goto next;   /* iconv_open per word is costly; these always exist */
 		iconv_t ic = iconv_open("UTF-8", cs);
 		if (ic == (iconv_t)-1) {
 			char msg[160];
@@ -245,7 +260,8 @@ static void check_charsets(struct fields *f, const char *s, const char *what)
 			return;
 		}
 		iconv_close(ic);
-		p = q;
+next:
+		p = q - 1;   /* the next search starts after the '?' (q may end s) */
 	}
 }
 
@@ -380,6 +396,8 @@ static void parse_from(struct fields *f, const char *v, struct message *m)
 			m->from_addr = lower_addr(f, mb->mb_addr_spec);
 		if (mb && mb->mb_display_name)
 			m->from_name = decode_phrase(f, mb->mb_display_name, "From name");
+		if (!mb || !mb->mb_addr_spec || v[idx] != '\0')
+			note(f, "From is malformed", NULL);
 		mailimf_mailbox_list_free(ml);
 		return;
 	}

@@ -1,12 +1,18 @@
 /* Incremental UID sync of one IMAP folder into the store: EXAMINE, compare
  * UIDVALIDITY and the stored cursor, UID FETCH the new messages' headers in
  * batches, and store each batch with the advanced cursor in one transaction,
- * so a connection dropped at any moment loses and doubles nothing. */
+ * so a connection dropped at any moment loses and doubles nothing.
+ *
+ * Pipelining: while batch k is being stored by a helper thread (the
+ * "storer"), batch k+1 is fetched and parsed. Batches are stored strictly
+ * in order, each with its own cursor, so the guarantee above holds; at most
+ * two batches are in memory. */
 #include "intake/intake_p.h"
 #include "tracker/log.h"
 #include "tracker/util.h"
 
 #include <libetpan/libetpan.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +27,9 @@ struct sync_ctx {
 	const char *folder;
 	long folder_id;
 	uint32_t uidvalidity;
-	uint32_t cursor;          /* highest UID whose fate is stored */
+	uint32_t cursor;          /* highest UID whose fate is stored (storer side) */
+	uint32_t queued;          /* cursor of the last batch handed to the storer */
+	struct storer *sp;
 	struct mailimap_fetch_type *ft;
 	struct sync_stats *stats;
 	int *store_status;
@@ -166,7 +174,8 @@ static void show_progress(struct sync_ctx *c, bool last)
 
 /* Stores msgs and the cursor in one transaction; a serialization failure
  * is retried once at once. */
-static int store_batch(struct sync_ctx *c, struct message *msgs, size_t n, uint32_t new_cursor)
+static int store_batch(struct sync_ctx *c, struct message *msgs, size_t n, uint32_t new_cursor,
+		       char **err)
 {
 	size_t inserted = 0;
 	char *e = NULL;
@@ -178,7 +187,7 @@ static int store_batch(struct sync_ctx *c, struct message *msgs, size_t n, uint3
 	}
 	if (r != STORE_OK) {
 		*c->store_status = r;
-		*c->err = xasprintf("mailbox %s, folder %s: storing messages failed: %s",
+		*err = xasprintf("mailbox %s, folder %s: storing messages failed: %s",
 				    imap_session_mailbox(c->s)->name, c->folder, e ? e : "unknown error");
 		free(e);
 		return IMAP_STORE;
@@ -189,12 +198,141 @@ static int store_batch(struct sync_ctx *c, struct message *msgs, size_t n, uint3
 	return IMAP_OK;
 }
 
+static void free_msgs(struct message *msgs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		message_clear(&msgs[i]);
+	free(msgs);
+}
+
+struct storer {
+	pthread_t tid;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool started, pending, busy, quit;
+	struct message *msgs;     /* the batch waiting to be stored */
+	size_t n;
+	uint32_t cursor;
+	int cls;                  /* first failure; later batches are dropped */
+	char *err;
+	struct sync_ctx *c;
+};
+
+static void *storer_main(void *arg)
+{
+	struct storer *sp = arg;
+	pthread_mutex_lock(&sp->mu);
+	for (;;) {
+		while (!sp->pending && !sp->quit)
+			pthread_cond_wait(&sp->cv, &sp->mu);
+		if (!sp->pending)
+			break;
+		struct message *msgs = sp->msgs;
+		size_t n = sp->n;
+		uint32_t cursor = sp->cursor;
+		sp->pending = false;
+		sp->busy = true;
+		pthread_mutex_unlock(&sp->mu);
+		char *e = NULL;
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		int cls = store_batch(sp->c, msgs, n, cursor, &e);
+		log_debug("%s/%s: stored %zu in %.0f ms", imap_session_mailbox(sp->c->s)->name,
+			  sp->c->folder, n, since_s(&t0) * 1000);
+		free_msgs(msgs, n);
+		pthread_mutex_lock(&sp->mu);
+		sp->busy = false;
+		if (cls != IMAP_OK && sp->cls == IMAP_OK) {
+			sp->cls = cls;
+			sp->err = e;
+		} else {
+			free(e);
+		}
+		pthread_cond_broadcast(&sp->cv);
+	}
+	pthread_mutex_unlock(&sp->mu);
+	return NULL;
+}
+
+static void storer_start(struct sync_ctx *c, struct storer *sp)
+{
+	memset(sp, 0, sizeof *sp);
+	sp->c = c;
+	pthread_mutex_init(&sp->mu, NULL);
+	pthread_cond_init(&sp->cv, NULL);
+	/* Without a thread, batches are stored in line (same result, slower). */
+	sp->started = pthread_create(&sp->tid, NULL, storer_main, sp) == 0;
+	c->sp = sp;
+}
+
+/* Hands a batch (ownership included) to the storer once the previous one is
+ * stored; returns the storer's failure when there was one. */
+static int storer_submit(struct sync_ctx *c, struct message *msgs, size_t n, uint32_t cursor)
+{
+	struct storer *sp = c->sp;
+	if (!sp->started) {
+		int cls = store_batch(c, msgs, n, cursor, c->err);
+		free_msgs(msgs, n);
+		return cls;
+	}
+	pthread_mutex_lock(&sp->mu);
+	while (sp->pending || sp->busy)
+		pthread_cond_wait(&sp->cv, &sp->mu);
+	int cls = sp->cls;
+	if (cls == IMAP_OK) {
+		sp->msgs = msgs;
+		sp->n = n;
+		sp->cursor = cursor;
+		sp->pending = true;
+		pthread_cond_broadcast(&sp->cv);
+		msgs = NULL;
+	} else if (sp->err) {
+		*c->err = sp->err;
+		sp->err = NULL;
+	}
+	pthread_mutex_unlock(&sp->mu);
+	if (msgs)
+		free_msgs(msgs, n);
+	return cls;
+}
+
+/* Waits until everything handed over is stored; returns cls, or the
+ * storer's failure when the fetching side had none. */
+static int storer_finish(struct sync_ctx *c, int cls)
+{
+	struct storer *sp = c->sp;
+	if (sp->started) {
+		pthread_mutex_lock(&sp->mu);
+		while (sp->pending || sp->busy)
+			pthread_cond_wait(&sp->cv, &sp->mu);
+		sp->quit = true;
+		pthread_cond_broadcast(&sp->cv);
+		pthread_mutex_unlock(&sp->mu);
+		pthread_join(sp->tid, NULL);
+	}
+	if (sp->cls != IMAP_OK && (cls == IMAP_OK || cls == IMAP_STOPPED)) {
+		cls = sp->cls;
+		if (sp->err) {
+			*c->err = sp->err;
+			sp->err = NULL;
+		}
+	}
+	free(sp->err);
+	pthread_mutex_destroy(&sp->mu);
+	pthread_cond_destroy(&sp->cv);
+	c->sp = NULL;
+	return cls;
+}
+
 /* UID FETCHes `set`, keeps UIDs >= from, stores them with the cursor moved to
  * max(highest UID received, floor). */
 static int fetch_batch(struct sync_ctx *c, struct mailimap_set *set, uint32_t from, uint32_t floor)
 {
 	clist *res = NULL;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int r = mailimap_uid_fetch(imap_session_imap(c->s), set, c->ft, &res);
+	double t_fetch = since_s(&t0);
 	int cls = imap_classify(c->s, r, "UID FETCH", c->err);
 	if (cls != IMAP_OK)
 		return cls;
@@ -210,13 +348,17 @@ static int fetch_batch(struct sync_ctx *c, struct mailimap_set *set, uint32_t fr
 	if (res)
 		mailimap_fetch_list_free(res);
 	qsort(msgs, n, sizeof *msgs, cmp_uid);
+	log_debug("%s/%s: fetched %zu in %.0f ms, parsed in %.0f ms", imap_session_mailbox(c->s)->name,
+		  c->folder, n, t_fetch * 1000, (since_s(&t0) - t_fetch) * 1000);
 	c->stats->fetched += n;
-	if (top < c->cursor)
-		top = c->cursor;
-	cls = (n || top > c->cursor) ? store_batch(c, msgs, n, top) : IMAP_OK;
-	for (size_t i = 0; i < n; i++)
-		message_clear(&msgs[i]);
-	free(msgs);
+	if (top < c->queued)
+		top = c->queued;
+	if (n || top > c->queued) {
+		cls = storer_submit(c, msgs, n, top);
+		c->queued = top;
+	} else {
+		free_msgs(msgs, n);
+	}
 	show_progress(c, false);
 	if (cls == IMAP_OK && intake_stop)
 		cls = IMAP_STOPPED;
@@ -226,10 +368,10 @@ static int fetch_batch(struct sync_ctx *c, struct mailimap_set *set, uint32_t fr
 /* Incremental: the new UIDs are dense, so fetch from:to windows. */
 static int sync_range(struct sync_ctx *c, uint32_t uidnext)
 {
-	uint32_t from = c->cursor + 1;
+	uint32_t from = c->queued + 1;
 	if (uidnext == 0) {   /* server without UIDNEXT: one open range */
 		struct mailimap_set *set = mailimap_set_new_interval(from, 0);
-		int cls = fetch_batch(c, set, from, c->cursor);
+		int cls = fetch_batch(c, set, from, c->queued);
 		mailimap_set_free(set);
 		return cls;
 	}
@@ -284,7 +426,7 @@ static int search_uids(struct sync_ctx *c, time_t since, uint32_t **uids, size_t
 	return IMAP_OK;
 }
 
-static int sync_search(struct sync_ctx *c, time_t since, uint32_t uidnext)
+static int sync_search(struct sync_ctx *c, time_t since)
 {
 	uint32_t *uids = NULL;
 	size_t n = 0;
@@ -304,9 +446,6 @@ static int sync_search(struct sync_ctx *c, time_t since, uint32_t uidnext)
 		mailimap_set_free(set);
 	}
 	free(uids);
-	/* UIDs below UIDNEXT that SEARCH did not name are older than `since`. */
-	if (cls == IMAP_OK && (uidnext > c->cursor + 1 || !c->stored))
-		cls = store_batch(c, NULL, 0, uidnext > c->cursor + 1 ? uidnext - 1 : c->cursor);
 	return cls;
 }
 
@@ -339,17 +478,24 @@ int imap_sync_folder(struct imap_session *s, struct store *st, const char *folde
 		log_warn("%s/%s: UIDVALIDITY changed from %u to %u: re-reading the folder (stored "
 			 "messages are matched by Message-ID)", mb->name, folder, fs.uidvalidity,
 			 c.uidvalidity);
-	c.cursor = first ? 0 : fs.last_uid;
+	c.cursor = c.queued = first ? 0 : fs.last_uid;
+	struct storer sp;
 	if (!first && uidnext && uidnext <= c.cursor + 1)
 		cls = IMAP_OK;   /* nothing new: EXAMINE was the only round trip */
 	else if (first) {
 		c.progress = isatty(STDERR_FILENO) && exists >= PROGRESS_MIN;
 		c.ft = fetch_type();
-		cls = sync_search(&c, mb->since, uidnext);
+		storer_start(&c, &sp);
+		cls = storer_finish(&c, sync_search(&c, mb->since));
+		/* UIDs below UIDNEXT that SEARCH did not name are older than
+		 * `since`; an empty folder still gets its UIDVALIDITY stored. */
+		if (cls == IMAP_OK && (uidnext > c.cursor + 1 || !c.stored))
+			cls = store_batch(&c, NULL, 0, uidnext > c.cursor + 1 ? uidnext - 1 : c.cursor, err);
 	} else {
 		c.ft = fetch_type();
 		c.progress = isatty(STDERR_FILENO) && uidnext - c.cursor >= PROGRESS_MIN;
-		cls = sync_range(&c, uidnext);
+		storer_start(&c, &sp);
+		cls = storer_finish(&c, sync_range(&c, uidnext));
 	}
 	if (c.ft)
 		mailimap_fetch_type_free(c.ft);

@@ -279,6 +279,22 @@ static void headers__sanitize(void)
 	free(s);
 }
 
+/* Encoded-word openers at the very end of a value (found by the fuzzer:
+ * the charset scan read past the string). */
+static void headers__encoded_word_at_end(void)
+{
+	const char *blocks[] = { "Subject: =?\r\n\r\n", "Subject: =?a?\r\n\r\n",
+				 "Subject: x =?utf-8?\r\n\r\n",
+				 "From: =?UTF-8?B\277S?Gy=?? <j@x>\rDate\npp:" };
+	for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
+		struct message m;
+		memset(&m, 0, sizeof m);
+		headers_parse(blocks[i], strlen(blocks[i]), &m);
+		CU_ASSERT_PTR_NOT_NULL(m.message_id);
+		message_clear(&m);
+	}
+}
+
 /* Every prefix of a real block parses without crashing and gives valid text. */
 static void headers__every_truncation(void)
 {
@@ -307,6 +323,7 @@ int main(void)
 	CU_add_test(s, "headers__huge_block", headers__huge_block);
 	CU_add_test(s, "headers__sanitize", headers__sanitize);
 	CU_add_test(s, "headers__every_truncation", headers__every_truncation);
+	CU_add_test(s, "headers__encoded_word_at_end", headers__encoded_word_at_end);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
