@@ -94,10 +94,11 @@ asan-check: deps
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/replyclock/holidays \
-	  $(DESTDIR)$(PREFIX)/share/doc/replyclock
+	  $(DESTDIR)$(PREFIX)/share/doc/replyclock $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(B)/replyclock $(DESTDIR)$(PREFIX)/bin/replyclock
 	install -m 0644 contrib/replyclock.conf.example $(DESTDIR)$(PREFIX)/share/doc/replyclock/
-	-install -m 0644 contrib/holidays/*.ics $(DESTDIR)$(PREFIX)/share/replyclock/holidays/ 2>/dev/null
+	install -m 0644 contrib/holidays/*.ics $(DESTDIR)$(PREFIX)/share/replyclock/holidays/
+	install -m 0644 contrib/man/replyclock.1 $(DESTDIR)$(PREFIX)/share/man/man1/replyclock.1
 
 demo: deps all
 	@sh contrib/demo/run

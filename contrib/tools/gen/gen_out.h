@@ -12,8 +12,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include <gnutls/gnutls.h>
-#include <gnutls/x509.h>
+#include "tracker/tls_verify.h"
+#include "tracker/util.h"
 #include <libetpan/libetpan.h>
 
 #include "gen_text.h"
@@ -135,65 +135,29 @@ static void mbox_put(struct sinks *s, int sent, int64_t idate, const char *envfr
 }
 
 /* ---- IMAP. */
+/* The peer chain goes to the project's one GnuTLS verifier (tracker/tls_verify). */
 static int verify_peer(mailstream *st, const char *cafile, const char *host, char *err,
 		       size_t errsz)
 {
 	carray *chain = mailstream_get_certificate_chain(st);
-	if (!chain || carray_count(chain) == 0) {
-		if (chain)
-			mailstream_certificate_chain_free(chain);
-		snprintf(err, errsz, "no server certificate");
+	size_t n = chain ? carray_count(chain) : 0;
+	struct tls_der *der = xcalloc(n ? n : 1, sizeof *der);
+	for (size_t i = 0; i < n; i++) {
+		MMAPString *m = carray_get(chain, (unsigned)i);
+		der[i].data = (const unsigned char *)m->str;
+		der[i].len = m->len;
+	}
+	char *why = NULL;
+	int r = tls_verify_chain(der, n, host, cafile, &why);
+	free(der);
+	if (chain)
+		mailstream_certificate_chain_free(chain);
+	if (r < 0) {
+		snprintf(err, errsz, "%s", why);
+		free(why);
 		return -1;
 	}
-	unsigned n = carray_count(chain) > 16 ? 16 : carray_count(chain);
-	gnutls_x509_crt_t crts[16];
-	unsigned got = 0;
-	for (unsigned i = 0; i < n; i++) {
-		MMAPString *der = carray_get(chain, i);
-		gnutls_datum_t d = {(unsigned char *)der->str, (unsigned)der->len};
-		if (gnutls_x509_crt_init(&crts[got]) < 0)
-			break;
-		if (gnutls_x509_crt_import(crts[got], &d, GNUTLS_X509_FMT_DER) < 0) {
-			gnutls_x509_crt_deinit(crts[got]);
-			break;
-		}
-		got++;
-	}
-	mailstream_certificate_chain_free(chain);
-	gnutls_x509_trust_list_t tl;
-	gnutls_x509_trust_list_init(&tl, 0);
-	int r = cafile ? gnutls_x509_trust_list_add_trust_file(tl, cafile, NULL,
-							       GNUTLS_X509_FMT_PEM, 0, 0)
-		       : gnutls_x509_trust_list_add_system_trust(tl, 0, 0);
-	unsigned status = 1;
-	if (r > 0 && got > 0) {
-		gnutls_typed_vdata_st vd[2] = {
-		    {GNUTLS_DT_DNS_HOSTNAME, (unsigned char *)host, 0},
-		    {GNUTLS_DT_KEY_PURPOSE_OID, (unsigned char *)GNUTLS_KP_TLS_WWW_SERVER, 0},
-		};
-		r = gnutls_x509_trust_list_verify_crt2(tl, crts, got, vd, 2, 0, &status, NULL);
-	} else if (r <= 0) {
-		snprintf(err, errsz, "no CA certificate could be loaded from %s",
-			 cafile ? cafile : "the system trust store");
-		r = -1;
-	}
-	gnutls_x509_trust_list_deinit(tl, 1);
-	for (unsigned i = 0; i < got; i++)
-		gnutls_x509_crt_deinit(crts[i]);
-	if (r >= 0 && status != 0) {
-		gnutls_datum_t txt;
-		if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &txt,
-								 0) >= 0) {
-			snprintf(err, errsz, "certificate not trusted: %s", txt.data);
-			gnutls_free(txt.data);
-		} else {
-			snprintf(err, errsz, "certificate not trusted (status 0x%x)", status);
-		}
-		return -1;
-	}
-	if (r < 0 && !*err)
-		snprintf(err, errsz, "certificate verification failed");
-	return r < 0 ? -1 : 0;
+	return 0;
 }
 
 struct imap_opts {
