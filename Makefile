@@ -30,7 +30,7 @@ ITEST_BIN := $(ITEST_SRC:tests/integration/%.c=$(B)/tests/%)
 TOOL_SRC := $(sort $(wildcard contrib/tools/*.c))
 TOOL_BIN := $(TOOL_SRC:contrib/tools/%.c=$(B)/%)
 
-.PHONY: all check unit integration asan-check install demo demo-stop bench fuzz clean deps
+.PHONY: all check unit integration render-check asan-check install demo demo-stop bench fuzz clean deps
 
 all: $(B)/replyclock replyclock $(TOOL_BIN)
 
@@ -85,7 +85,13 @@ integration: all $(ITEST_BIN)
 
 check: deps
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory render-check
 	@$(MAKE) --no-print-directory integration
+
+# The report's HTML rendered by headless Chromium: the screenshot must show
+# the tables and the chart colours (tests/render-screenshot checks the PNG).
+render-check: $(B)/tests/test_render
+	@sh tests/render-screenshot $(B)/report-sample.png
 
 asan-check: deps
 	@$(MAKE) --no-print-directory B=build-asan \
