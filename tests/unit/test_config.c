@@ -982,6 +982,39 @@ static void config__mutations_never_crash(void)
 	CU_ASSERT(ok > 0);     /* ...but not all (e.g. inside comments) */
 }
 
+/* The README's short configuration must stay a valid file. */
+static void config__readme_example_parses(void)
+{
+	FILE *f = fopen("README.md", "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	struct strbuf ini;
+	strbuf_init(&ini, 0);
+	char line[1024];
+	int in_block = 0, blocks = 0;
+	while (fgets(line, sizeof line, f)) {
+		if (!strncmp(line, "```ini", 6)) {
+			in_block = 1;
+			blocks++;
+		} else if (!strncmp(line, "```", 3)) {
+			in_block = 0;
+		} else if (in_block) {
+			strbuf_append(&ini, line, strlen(line));
+		}
+	}
+	fclose(f);
+	CU_ASSERT_EQUAL(blocks, 1);
+	char *err = NULL;
+	struct config *cfg = config_parse(ini.s ? ini.s : "", "README.md", &err);
+	CU_ASSERT_PTR_NOT_NULL(cfg);
+	if (!cfg)
+		fprintf(stderr, "README config: %s\n", err);
+	else
+		CU_ASSERT_EQUAL(cfg->n_customers, 1);
+	config_free(&cfg);
+	free(err);
+	strbuf_free(&ini);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/rc-config-XXXXXX");
@@ -1007,6 +1040,7 @@ int main(void)
 	CU_add_test(s, "config__crlf_and_bom", config__crlf_and_bom);
 	CU_add_test(s, "config__mutations_never_crash", config__mutations_never_crash);
 	CU_add_test(s, "config__cli_exit_78_no_secret_logged", config__cli_exit_78_no_secret_logged);
+	CU_add_test(s, "config__readme_example_parses", config__readme_example_parses);
 	CU_basic_set_mode(CU_BRM_NORMAL);
 	CU_basic_run_tests();
 	unsigned failures = CU_get_number_of_failures();
