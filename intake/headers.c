@@ -416,25 +416,35 @@ static void parse_from(struct fields *f, const char *v, struct message *m)
 	free(addr);
 }
 
+int intake_wall_to_epoch(int year, int month, int day, int hour, int min, int sec, int zone,
+			 time_t *out)
+{
+	/* Every field is checked before any arithmetic: a header or a server
+	 * can carry any number there (found by headers_fuzz: 9544371 * 3600
+	 * overflowed). */
+	long long z = zone < 0 ? -(long long)zone : zone;
+	int sign = zone < 0 ? -1 : 1;
+	if (year < 1970 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31 ||
+	    hour < 0 || hour > 23 || min < 0 || min > 59 || sec < 0 || sec > 60 || z / 100 > 14 ||
+	    z % 100 >= 60)
+		return -1;
+	struct tm tm = { 0 };
+	tm.tm_year = year - 1900;
+	tm.tm_mon = month - 1;
+	tm.tm_mday = day;
+	tm.tm_hour = hour;
+	tm.tm_min = min;
+	tm.tm_sec = sec;
+	*out = timegm(&tm) - sign * (time_t)(z / 100 * 3600 + z % 100 * 60);
+	return 0;
+}
+
 static time_t date_to_time(const struct mailimf_date_time *d, bool *ok)
 {
-	struct tm tm = { 0 };
-	tm.tm_year = d->dt_year - 1900;
-	tm.tm_mon = d->dt_month - 1;
-	tm.tm_mday = d->dt_day;
-	tm.tm_hour = d->dt_hour;
-	tm.tm_min = d->dt_min;
-	tm.tm_sec = d->dt_sec;
-	/* The zone is checked before any arithmetic on it: a header can carry
-	 * any number there (found by headers_fuzz: 9544371 * 3600 overflowed). */
-	long long z = d->dt_zone < 0 ? -(long long)d->dt_zone : d->dt_zone;
-	int sign = d->dt_zone < 0 ? -1 : 1;
-	*ok = d->dt_year >= 1970 && d->dt_year <= 9999 && d->dt_month >= 1 && d->dt_month <= 12 &&
-	      d->dt_day >= 1 && d->dt_day <= 31 && d->dt_hour <= 23 && d->dt_min <= 59 &&
-	      d->dt_sec <= 60 && z / 100 <= 14 && z % 100 < 60;
-	if (!*ok)
-		return 0;
-	return timegm(&tm) - sign * (time_t)(z / 100 * 3600 + z % 100 * 60);
+	time_t t = 0;
+	*ok = intake_wall_to_epoch(d->dt_year, d->dt_month, d->dt_day, d->dt_hour, d->dt_min,
+				   d->dt_sec, d->dt_zone, &t) == 0;
+	return t;
 }
 
 static void parse_date(struct fields *f, const char *v, struct message *m)

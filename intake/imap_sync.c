@@ -65,17 +65,14 @@ static struct mailimap_fetch_type *fetch_type(void)
 	return ft;
 }
 
+/* INTERNALDATE to an instant; 0 (unknown) when the server sent nonsense. */
 static time_t imap_date_to_time(const struct mailimap_date_time *d)
 {
-	struct tm tm = { 0 };
-	tm.tm_year = d->dt_year - 1900;
-	tm.tm_mon = d->dt_month - 1;
-	tm.tm_mday = d->dt_day;
-	tm.tm_hour = d->dt_hour;
-	tm.tm_min = d->dt_min;
-	tm.tm_sec = d->dt_sec;
-	int z = d->dt_zone < 0 ? -d->dt_zone : d->dt_zone, sign = d->dt_zone < 0 ? -1 : 1;
-	return timegm(&tm) - sign * (z / 100 * 3600 + z % 100 * 60);
+	time_t t = 0;
+	if (intake_wall_to_epoch(d->dt_year, d->dt_month, d->dt_day, d->dt_hour, d->dt_min,
+				 d->dt_sec, d->dt_zone, &t) < 0)
+		return 0;
+	return t;
 }
 
 static char *flag_name(const struct mailimap_flag_fetch *ff)

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "tracker/config.h"
 #include "tracker/message.h"
@@ -25,6 +26,10 @@ extern const char *const headers_wanted[];
  * string it sets is valid UTF-8 without NUL and bounded by MSG_MAX_*. Never fails; what it could not read is named in
  * m->parse_error. Fields already in *m are overwritten (clear it first). */
 void headers_parse(const char *buf, size_t len, struct message *m);
+/* A wall-clock date with its zone ("HHMM" as a decimal int, e.g. -500) to an
+ * instant; -1 when any field is out of range (then *out is untouched). */
+int intake_wall_to_epoch(int year, int month, int day, int hour, int min, int sec, int zone,
+			 time_t *out);
 
 /* Returns a malloc'd copy of s[0..len) that is valid UTF-8 without NUL:
  * NUL and invalid sequences become U+FFFD; at most `cap` bytes (cut on a
