@@ -20,6 +20,7 @@ char *rc_render_json(const struct rc_report *r);
 #define RC_N_BUCKETS 7
 extern const int64_t rc_bucket_upper[RC_N_BUCKETS - 1];
 extern const char *const rc_bucket_label[RC_N_BUCKETS];
-void rc_histogram(const struct rc_report *r, long counts[RC_N_BUCKETS]);
+/* Counts answered requests per bucket; returns the total, *max the fullest bucket. */
+long rc_histogram(const struct rc_report *r, long counts[RC_N_BUCKETS], long *max);
 
 #endif

@@ -147,14 +147,8 @@ static void compliance_chart(struct strbuf *b, const struct rc_report *r)
 
 static void histogram_chart(struct strbuf *b, const struct rc_report *r)
 {
-	long counts[RC_N_BUCKETS], max = 0, total = 0;
-
-	rc_histogram(r, counts);
-	for (int k = 0; k < RC_N_BUCKETS; k++) {
-		total += counts[k];
-		if (counts[k] > max)
-			max = counts[k];
-	}
+	long counts[RC_N_BUCKETS], max;
+	long total = rc_histogram(r, counts, &max);
 	if (!total)
 		return;
 	strbuf_appendf(b, "<h2 style=\"%sfont-size:16px;margin:16px 0 6px 0;\">Business response times"

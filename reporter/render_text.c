@@ -11,16 +11,23 @@ const int64_t rc_bucket_upper[RC_N_BUCKETS - 1] = {900, 3600, 2 * 3600, 4 * 3600
 const char *const rc_bucket_label[RC_N_BUCKETS] = {"< 15 min", "15 min-1 h", "1-2 h", "2-4 h",
 						   "4-8 h",    "8-16 h",     "16 h or more"};
 
-void rc_histogram(const struct rc_report *r, long counts[RC_N_BUCKETS])
+long rc_histogram(const struct rc_report *r, long counts[RC_N_BUCKETS], long *max)
 {
+	long total = 0;
 	memset(counts, 0, RC_N_BUCKETS * sizeof *counts);
+	*max = 0;
 	for (size_t i = 0; i < r->n_rows; i++)
 		for (size_t j = 0; j < r->rows[i].n_answered; j++) {
 			int k = 0;
 			while (k < RC_N_BUCKETS - 1 && r->rows[i].answered_seconds[j] >= rc_bucket_upper[k])
 				k++;
 			counts[k]++;
+			total++;
 		}
+	for (int k = 0; k < RC_N_BUCKETS; k++)
+		if (counts[k] > *max)
+			*max = counts[k];
+	return total;
 }
 
 /* s in at most maxw columns, without trailing padding. */
@@ -114,14 +121,8 @@ static void times_table(struct strbuf *b, const struct rc_report *r)
 
 static void histogram(struct strbuf *b, const struct rc_report *r)
 {
-	long counts[RC_N_BUCKETS], max = 0, total = 0;
-
-	rc_histogram(r, counts);
-	for (int k = 0; k < RC_N_BUCKETS; k++) {
-		total += counts[k];
-		if (counts[k] > max)
-			max = counts[k];
-	}
+	long counts[RC_N_BUCKETS], max;
+	long total = rc_histogram(r, counts, &max);
 	if (!total)
 		return;
 	rc_put(b, "Distribution of business response times\n");
