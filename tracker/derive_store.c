@@ -11,6 +11,7 @@
 #include "tracker/derive_store_p.h"
 #include "tracker/log.h"
 #include "tracker/store_p.h"
+#include "tracker/thread.h"
 #include "tracker/tz.h"
 #include "tracker/util.h"
 
@@ -326,7 +327,7 @@ static const char *party_customer(const struct cfg_customer *c, const char *addr
 static const char sql_messages[] =
 	"COPY replyclock.messages (message_id, mailbox, sightings, seen_inbound, seen_sent, "
 	"from_addr, subject, class, noise_reason, reason, from_team, customer, party_addr, at, "
-	"conversation_id, thread_link, refs) FROM STDIN";
+	"conversation_id, thread_link, refs, subject_key) FROM STDIN";
 
 /* In-Reply-To then References, as one array literal. */
 static char *refs_literal(const struct message *m)
@@ -365,6 +366,9 @@ static void message_row(struct copy *k, const struct derived *d, size_t i)
 	char *refs = refs_literal(lm->hdr);
 	add_s(k, refs);
 	free(refs);
+	char *key = subject_normalise(lm->hdr->subject);
+	add_s(k, *key ? key : NULL);
+	free(key);
 }
 
 static const char sql_conversations[] =
