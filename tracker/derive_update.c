@@ -149,16 +149,20 @@ static const char sql_ref_rows[] =
 	"JOIN replyclock.conversations c ON c.id = r.id "
 	"JOIN replyclock.messages m ON m.conversation_id = r.id";
 
-/* (2): conversations of the parties ($1/$2 customers and since, $3/$4
- * unknown addresses and since) active since then (or never timed) holding
- * a message whose normalised subject is one of $5. Driven by the subject
- * index (sql/004): subjects are far more selective than parties. */
+/* (2): conversations holding a message whose normalised subject is one of
+ * the batch's ($1), by the subject index (sql/004): subjects are far more
+ * selective than parties. */
+static const char sql_subject_convs[] =
+	"SELECT DISTINCT conversation_id FROM replyclock.messages WHERE subject_key = ANY($1::text[])";
+/* ...of those ($5), the ones of the parties ($1/$2 customers and since,
+ * $3/$4 unknown addresses and since) active since then (or never timed).
+ * A separate statement: joined to the one above, the planner expects
+ * thousands of rows from the subject lookup and hashes every conversation. */
 #define PARTY_BRANCH(arrays, join)                                                         \
-	"SELECT c.id FROM replyclock.messages m "                                           \
-	"JOIN replyclock.conversations c ON c.id = m.conversation_id "                      \
+	"SELECT c.id FROM unnest($5::text[]) AS r(id) "                                     \
+	"JOIN replyclock.conversations c ON c.id = r.id "                                   \
 	"JOIN unnest(" arrays ") AS p(party, since) ON " join " "                           \
-	"WHERE m.subject_key = ANY($5::text[]) "                                            \
-	"AND (c.last_at IS NULL OR c.last_at >= to_timestamp(p.since))"
+	"WHERE c.last_at IS NULL OR c.last_at >= to_timestamp(p.since)"
 static const char sql_party[] =
 	PARTY_BRANCH("$1::text[], $2::bigint[]", "c.unassigned_addr IS NULL AND c.customer = p.party")
 	" UNION "
@@ -234,21 +238,40 @@ static char *subjects_literal(const struct touch *t)
 	return strbuf_steal(&b);
 }
 
+/* The rows' first column as an array literal. */
+static char *column_literal(PGresult *r)
+{
+	struct strbuf b;
+	strbuf_init(&b, 0);
+	pg_array_begin(&b);
+	for (int i = 0; i < PQntuples(r); i++)
+		pg_array_add(&b, PQgetvalue(r, i, 0));
+	pg_array_end(&b);
+	return strbuf_steal(&b);
+}
+
 /* (2): adds the party conversations holding one of t's subjects to out. */
 static int party_conversations(struct store *s, const struct touch *t, struct strlist *out, char **err)
 {
-	char *cust = list_literal(&t->customers), *cs = times_literal(t->cust_since, t->customers.n),
-	     *addrs = list_literal(&t->addrs), *as = times_literal(t->addr_since, t->addrs.n),
-	     *subj = subjects_literal(t);
-	const char *p[] = { cust, cs, addrs, as, subj };
 	int st;
-	PGresult *r = store_exec(s, "finding touched conversations", sql_party, 5, p, PGRES_TUPLES_OK,
-				 &st, err);
+	char *subj = subjects_literal(t);
+	const char *q[] = { subj };
+	PGresult *r = store_exec(s, "finding conversations by subject", sql_subject_convs, 1, q,
+				 PGRES_TUPLES_OK, &st, err);
+	free(subj);
+	if (!r)
+		return st;
+	char *ids = column_literal(r);
+	PQclear(r);
+	char *cust = list_literal(&t->customers), *cs = times_literal(t->cust_since, t->customers.n),
+	     *addrs = list_literal(&t->addrs), *as = times_literal(t->addr_since, t->addrs.n);
+	const char *p[] = { cust, cs, addrs, as, ids };
+	r = store_exec(s, "finding touched conversations", sql_party, 5, p, PGRES_TUPLES_OK, &st, err);
 	free(cust);
 	free(cs);
 	free(addrs);
 	free(as);
-	free(subj);
+	free(ids);
 	if (!r)
 		return st;
 	for (int i = 0; i < PQntuples(r); i++)
@@ -314,6 +337,12 @@ static int update_tx(struct store *s, const struct config *cfg, const struct cal
 	 * a large database) for lookups that take a few milliseconds. */
 	if (st == STORE_OK)
 		st = derive_exec(s, "turning JIT off for the update", "SET LOCAL jit = off", 0, NULL, err);
+	/* Its lookups fetch a few hundred rows by key from tables of millions
+	 * that the last poll just used: with the default cost of a random
+	 * read the planner preferred hashing a whole table (tens of ms). */
+	if (st == STORE_OK)
+		st = derive_exec(s, "tuning the update's plans", "SET LOCAL random_page_cost = 1.1", 0, NULL,
+				 err);
 	if (st == STORE_OK)
 		st = derive_load(s, ids, "{}", &N, err);
 	if (st != STORE_OK)
