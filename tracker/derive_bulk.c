@@ -1,6 +1,6 @@
 /* A full recompute's bulk write: empties the derived tables with TRUNCATE
- * and builds their secondary indexes once after the rows are in, instead of
- * maintaining them row by row (most of a recompute's time on a million
+ * and builds the big ones' indexes (primary keys included) once after the
+ * rows are in, instead of maintaining them row by row (most of a recompute's time on a million
  * messages, the GIN index on refs above all).
  *
  * Both take ACCESS EXCLUSIVE locks on the derived tables until the
@@ -20,14 +20,25 @@ static const char sql_truncate[] =
 	"TRUNCATE replyclock.requests, replyclock.conversations, replyclock.messages, "
 	"replyclock.customers, replyclock.policies, replyclock.calendars, replyclock.derived_state";
 
-/* The secondary indexes (not backing a primary key or unique constraint)
- * of the big derived tables, read from the catalogue so that an index a
- * later migration adds is rebuilt as well. */
+/* What to drop before the bulk write and how to rebuild it after: the
+ * indexes of the big derived tables, read from the catalogue so that an
+ * index a later migration adds is rebuilt as well. Secondary indexes are
+ * dropped; primary keys too (ALTER TABLE ... DROP CONSTRAINT) unless a
+ * foreign key references the table. Unique constraints stay. */
+#define BIG_TABLES                                                                            \
+	"('replyclock.messages'::regclass, 'replyclock.conversations'::regclass, "            \
+	"'replyclock.requests'::regclass)"
 static const char sql_indexes[] =
-	"SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-	"WHERE i.indrelid IN ('replyclock.messages'::regclass, 'replyclock.conversations'::regclass, "
-	"'replyclock.requests'::regclass) AND NOT i.indisprimary AND NOT i.indisunique "
-	"AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
+	"SELECT format('DROP INDEX %s', i.indexrelid::regclass), pg_get_indexdef(i.indexrelid) "
+	"FROM pg_index i WHERE i.indrelid IN " BIG_TABLES " AND NOT i.indisprimary "
+	"AND NOT i.indisunique AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+	"WHERE c.conindid = i.indexrelid) "
+	"UNION ALL "
+	"SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', c.conrelid::regclass, c.conname), "
+	"format('ALTER TABLE %s ADD CONSTRAINT %I %s', c.conrelid::regclass, c.conname, "
+	"pg_get_constraintdef(c.oid)) FROM pg_constraint c WHERE c.contype = 'p' "
+	"AND c.conrelid IN " BIG_TABLES " AND NOT EXISTS (SELECT 1 FROM pg_constraint f "
+	"WHERE f.contype = 'f' AND f.confrelid = c.conrelid) "
 	"ORDER BY 1";
 
 static int run(struct store *s, const char *op, const char *sql, char **err)
@@ -49,9 +60,7 @@ int derive_bulk_begin(struct store *s, struct strlist *saved, char **err)
 		return st;
 	st = run(s, "emptying the derived tables", sql_truncate, err);
 	for (int i = 0; i < PQntuples(r) && st == STORE_OK; i++) {
-		char *drop = xasprintf("DROP INDEX %s", PQgetvalue(r, i, 0));
-		st = run(s, "dropping an index before the bulk write", drop, err);
-		free(drop);
+		st = run(s, "dropping an index before the bulk write", PQgetvalue(r, i, 0), err);
 		saved->v = xrealloc(saved->v, (saved->n + 1) * sizeof *saved->v);
 		saved->v[saved->n++] = xstrdup(PQgetvalue(r, i, 1));
 	}

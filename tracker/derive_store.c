@@ -467,8 +467,8 @@ int derive_write_rows(struct store *s, const struct config *cfg, const struct de
 	}
 	double t0 = derive_mono();
 	/* Messages go in conversation order (conversations are sorted by id):
-	 * the (conversation_id, at) index then grows at its end instead of
-	 * being written all over. */
+	 * in an update the (conversation_id, at) index then takes each
+	 * conversation's rows in one place (a recompute rebuilds it). */
 	size_t *order = xmalloc((d->set.n ? d->set.n : 1) * sizeof *order);
 	for (size_t i = 0; i < d->set.n; i++)
 		order[i] = i;

@@ -32,8 +32,9 @@ int derive_lock(struct store *s, char **err);
 double derive_mono(void);
 
 /* A full recompute's write (tracker/derive_bulk.c), after derive_lock():
- * begin empties the derived tables and drops the secondary indexes of the
- * big ones, remembering their definitions in *saved; end rebuilds them.
+ * begin empties the derived tables and drops the indexes of the big ones
+ * (primary keys included), remembering how to rebuild them in *saved; end
+ * rebuilds them.
  * Both inside the recompute's transaction. */
 int derive_bulk_begin(struct store *s, struct strlist *saved, char **err);
 int derive_bulk_end(struct store *s, struct strlist *saved, char **err);
