@@ -172,8 +172,8 @@ static const char *first_outside(const struct config *cfg, const struct strlist 
 /* For mail from the team: whom it is for (SPEC §4.3: first To then Cc
  * recipient matching a customer; failing that the first outside address,
  * as an unassigned party). */
-static void team_party(const struct config *cfg, const struct logical_msg *lm,
-		       struct classification *out)
+static void team_party(const struct config *cfg, const struct customer_index *ix,
+		       const struct logical_msg *lm, struct classification *out)
 {
 	const struct strlist *lists[2] = { &lm->to, &lm->cc };
 	for (int k = 0; k < 2; k++)
@@ -181,7 +181,7 @@ static void team_party(const struct config *cfg, const struct logical_msg *lm,
 			const char *a = lists[k]->v[i];
 			if (address_is_team(cfg, a))
 				continue;
-			out->customer = address_customer(cfg, a);
+			out->customer = address_customer_ix(cfg, ix, a);
 			if (out->customer)
 				return;
 		}
@@ -193,14 +193,20 @@ static void team_party(const struct config *cfg, const struct logical_msg *lm,
 void classify_message(const struct config *cfg, const struct logical_msg *lm,
 		      struct classification *out)
 {
+	classify_message_ix(cfg, NULL, lm, out);
+}
+
+void classify_message_ix(const struct config *cfg, const struct customer_index *ix,
+			 const struct logical_msg *lm, struct classification *out)
+{
 	const struct message *m = lm->hdr;
 	memset(out, 0, sizeof *out);
 	out->from_team = address_is_team(cfg, m->from_addr);
 	if (out->from_team) {
-		team_party(cfg, lm, out);
+		team_party(cfg, ix, lm, out);
 		out->cls = out->customer || out->unassigned_addr ? MSG_TEAM : MSG_INTERNAL;
 	} else {
-		out->customer = address_customer(cfg, m->from_addr);
+		out->customer = address_customer_ix(cfg, ix, m->from_addr);
 		if (out->customer)
 			out->cls = MSG_CUSTOMER;
 		else {

@@ -66,6 +66,17 @@ bool address_is_team(const struct config *cfg, const char *addr);
  * domain match; among equals the first in the configuration. NULL: none. */
 const struct cfg_customer *address_customer(const struct config *cfg, const char *addr);
 
+/* The customers' match patterns sorted for lookup (tracker/classify_index.c),
+ * for classifying many messages: the *_ix functions give what the plain
+ * ones give (ix NULL: they are the plain ones). The index points into cfg. */
+struct customer_index;
+struct customer_index *customer_index_build(const struct config *cfg);
+void customer_index_free(struct customer_index **ix);
+const struct cfg_customer *address_customer_ix(const struct config *cfg, const struct customer_index *ix,
+					       const char *addr);
+void classify_message_ix(const struct config *cfg, const struct customer_index *ix,
+			 const struct logical_msg *lm, struct classification *out);
+
 /* Stable lower-case names for storage and reports. */
 const char *msg_class_name(enum msg_class c);
 const char *noise_reason_code(enum noise_reason r);

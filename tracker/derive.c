@@ -12,8 +12,10 @@ int derive_all(const struct config *cfg, const struct calendar_set *cals, const 
 	memset(out, 0, sizeof *out);
 	logical_fold(s, n, &out->set);
 	out->cls = xcalloc(out->set.n ? out->set.n : 1, sizeof *out->cls);
+	struct customer_index *ix = customer_index_build(cfg);
 	for (size_t i = 0; i < out->set.n; i++)
-		classify_message(cfg, &out->set.v[i], &out->cls[i]);
+		classify_message_ix(cfg, ix, &out->set.v[i], &out->cls[i]);
+	customer_index_free(&ix);
 	thread_build(cfg, &out->set, out->cls, &out->thr);
 	if (requests_compute(cfg, cals, &out->set, out->cls, &out->thr, as_of, &out->req, err) < 0) {
 		derived_free(out);

@@ -11,11 +11,9 @@
 #include "tracker/derive_store_p.h"
 #include "tracker/log.h"
 #include "tracker/store_p.h"
+#include "tracker/thread.h"
+#include "tracker/tz.h"
 #include "tracker/util.h"
-
-/* Rows per INSERT ... SELECT FROM unnest(...): keeps each statement's
- * parameters to a few MB. */
-#define WRITE_CHUNK 5000
 
 int derive_exec(struct store *s, const char *op, const char *sql, int n, const char *const *params,
 		char **err)
@@ -201,58 +199,124 @@ void derive_loaded_free(struct loaded *L)
 	memset(L, 0, sizeof *L);
 }
 
-/* ---- writing ---- */
+/* ---- writing (COPY ... FROM STDIN, text format) ---- */
 
-/* Column arrays of one chunk of rows. */
-struct cols {
-	struct strbuf *c;
-	int n;
+/* Bytes of row text handed to libpq at a time. */
+#define COPY_FLUSH (1 << 20)
+
+/* One COPY in progress: the current chunk of rows, the column of the row. */
+struct copy {
+	struct store *s;
+	struct strbuf b;
+	int col;
+	bool failed;
+	const struct rc_zone *week_tz;
 };
 
-static void cols_begin(struct cols *k, int n)
+static void copy_flush(struct copy *c)
 {
-	k->n = n;
-	k->c = xcalloc((size_t)n, sizeof *k->c);
-	for (int i = 0; i < n; i++) {
-		strbuf_init(&k->c[i], 0);
-		pg_array_begin(&k->c[i]);
-	}
+	if (!c->failed && c->b.len && PQputCopyData(c->s->conn, c->b.s, (int)c->b.len) != 1)
+		c->failed = true;
+	strbuf_free(&c->b);
+	strbuf_init(&c->b, 0);
 }
 
-static int cols_flush(struct store *s, struct cols *k, const char *op, const char *sql,
-		      const char *extra, char **err)
+static int copy_begin(struct copy *c, struct store *s, const char *sql, const char *op, char **err)
 {
-	const char **p = xcalloc((size_t)k->n + 1, sizeof *p);
-	for (int i = 0; i < k->n; i++) {
-		pg_array_end(&k->c[i]);
-		p[i] = k->c[i].s;
+	memset(c, 0, sizeof *c);
+	c->s = s;
+	strbuf_init(&c->b, 0);
+	PGresult *r = PQexec(s->conn, sql);
+	if (PQresultStatus(r) != PGRES_COPY_IN) {
+		strbuf_free(&c->b);
+		return store_fail(s, &r, op, err);
 	}
-	p[k->n] = extra;
-	int st = derive_exec(s, op, sql, k->n + (extra ? 1 : 0), p, err);
-	free(p);
-	for (int i = 0; i < k->n; i++)
-		strbuf_free(&k->c[i]);
-	free(k->c);
-	k->c = NULL;
+	PQclear(r);
+	return STORE_OK;
+}
+
+/* Ends the COPY (aborting it when a row could not be sent). */
+static int copy_end(struct copy *c, const char *op, char **err)
+{
+	copy_flush(c);
+	strbuf_free(&c->b);
+	int st = STORE_OK;
+	if (PQputCopyEnd(c->s->conn, c->failed ? "sending rows failed" : NULL) != 1)
+		c->failed = true;
+	PGresult *r;
+	while ((r = PQgetResult(c->s->conn))) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && st == STORE_OK)
+			st = store_fail(c->s, &r, op, err);
+		PQclear(r);
+	}
+	if (st == STORE_OK && c->failed)
+		st = store_fail(c->s, NULL, op, err);
 	return st;
 }
 
-static void add_s(struct cols *k, int col, const char *v)
+static void add_s(struct copy *c, const char *v)
 {
+	if (c->col++)
+		strbuf_append(&c->b, "\t", 1);
 	if (v && !utf8_valid(v)) {
 		char *fixed = utf8_sanitize(v);
-		pg_array_add(&k->c[col], fixed);
+		pg_copy_field(&c->b, fixed);
 		free(fixed);
 		return;
 	}
-	pg_array_add(&k->c[col], v);
+	pg_copy_field(&c->b, v);
 }
 
-static void add_i(struct cols *k, int col, long long v, bool present)
+static void add_i(struct copy *c, long long v, bool present)
 {
 	char buf[32];
 	snprintf(buf, sizeof buf, "%lld", v);
-	pg_array_add(&k->c[col], present ? buf : NULL);
+	add_s(c, present ? buf : NULL);
+}
+
+static void add_bool(struct copy *c, bool v)
+{
+	add_s(c, v ? "t" : "f");
+}
+
+/* An instant as timestamptz input in UTC. */
+static void add_t(struct copy *c, time_t t, bool present)
+{
+	struct tm tm;
+	char buf[48];
+	if (present && gmtime_r(&t, &tm) && tm.tm_year + 1900 > 0 && tm.tm_year + 1900 <= 9999) {
+		strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S+00", &tm);
+		add_s(c, buf);
+	} else if (present) /* out of the formatted range: let the server convert it */
+		add_s(c, "infinity");
+	else
+		add_s(c, NULL);
+}
+
+/* The Monday (in the report time zone) of the ISO week holding t, as the
+ * views count weeks: date_trunc('week', t AT TIME ZONE tz)::date. */
+static void add_week(struct copy *c, time_t t, bool present)
+{
+	if (!present) {
+		add_s(c, NULL);
+		return;
+	}
+	int64_t days = floor_div(rc_zone_to_local(c->week_tz, (int64_t)t), 86400);
+	days -= weekday_from_days(days);
+	int64_t y;
+	unsigned m, d;
+	civil_from_days(days, &y, &m, &d);
+	char buf[32];
+	snprintf(buf, sizeof buf, "%04lld-%02u-%02u", (long long)y, m, d);
+	add_s(c, buf);
+}
+
+static void row_end(struct copy *c)
+{
+	strbuf_append(&c->b, "\n", 1);
+	c->col = 0;
+	if (c->b.len >= COPY_FLUSH)
+		copy_flush(c);
 }
 
 static const char *party_customer(const struct cfg_customer *c, const char *addr)
@@ -261,14 +325,9 @@ static const char *party_customer(const struct cfg_customer *c, const char *addr
 }
 
 static const char sql_messages[] =
-	"INSERT INTO replyclock.messages (message_id, mailbox, sightings, seen_inbound, seen_sent, "
+	"COPY replyclock.messages (message_id, mailbox, sightings, seen_inbound, seen_sent, "
 	"from_addr, subject, class, noise_reason, reason, from_team, customer, party_addr, at, "
-	"conversation_id, thread_link, refs) "
-	"SELECT a, b, c::integer, d::boolean, e::boolean, f, g, h, i, j, k::boolean, l, m, "
-	"to_timestamp(n::bigint), o, p, q::text[] FROM unnest($1::text[], $2::text[], $3::text[], "
-	"$4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], "
-	"$11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[]) "
-	"AS u(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q)";
+	"conversation_id, thread_link, refs, subject_key) FROM STDIN";
 
 /* In-Reply-To then References, as one array literal. */
 static char *refs_literal(const struct message *m)
@@ -284,148 +343,110 @@ static char *refs_literal(const struct message *m)
 	return strbuf_steal(&b);
 }
 
-static void message_row(struct cols *k, const struct derived *d, size_t i)
+static void message_row(struct copy *k, const struct derived *d, size_t i)
 {
 	const struct logical_msg *lm = &d->set.v[i];
 	const struct classification *c = &d->cls[i];
-	add_s(k, 0, lm->message_id);
-	add_s(k, 1, lm->mailbox);
-	add_i(k, 2, (long long)lm->n_sightings, true);
-	add_s(k, 3, lm->seen_inbound ? "t" : "f");
-	add_s(k, 4, lm->seen_sent ? "t" : "f");
-	add_s(k, 5, lm->hdr->from_addr);
-	add_s(k, 6, lm->hdr->subject);
-	add_s(k, 7, msg_class_name(c->cls));
-	add_s(k, 8, c->noise ? noise_reason_code(c->noise) : NULL);
-	add_s(k, 9, c->reason[0] ? c->reason : NULL);
-	add_s(k, 10, c->from_team ? "t" : "f");
-	add_s(k, 11, c->customer ? c->customer->name : NULL);
-	add_s(k, 12, c->customer ? NULL : c->unassigned_addr);
-	add_i(k, 13, (long long)c->time, c->time != 0);
-	add_s(k, 14, d->thr.convs[d->thr.conv_of[i]].id);
-	add_s(k, 15, thread_link_name(d->thr.link[i]));
+	add_s(k, lm->message_id);
+	add_s(k, lm->mailbox);
+	add_i(k, (long long)lm->n_sightings, true);
+	add_bool(k, lm->seen_inbound);
+	add_bool(k, lm->seen_sent);
+	add_s(k, lm->hdr->from_addr);
+	add_s(k, lm->hdr->subject);
+	add_s(k, msg_class_name(c->cls));
+	add_s(k, c->noise ? noise_reason_code(c->noise) : NULL);
+	add_s(k, c->reason[0] ? c->reason : NULL);
+	add_bool(k, c->from_team);
+	add_s(k, c->customer ? c->customer->name : NULL);
+	add_s(k, c->customer ? NULL : c->unassigned_addr);
+	add_t(k, c->time, c->time != 0);
+	add_s(k, d->thr.convs[d->thr.conv_of[i]].id);
+	add_s(k, thread_link_name(d->thr.link[i]));
 	char *refs = refs_literal(lm->hdr);
-	add_s(k, 16, refs);
+	add_s(k, refs);
 	free(refs);
+	char *key = subject_normalise(lm->hdr->subject);
+	add_s(k, *key ? key : NULL);
+	free(key);
 }
 
 static const char sql_conversations[] =
-	"INSERT INTO replyclock.conversations (id, customer, unassigned_addr, has_customer_message, "
-	"subject, first_at, last_at, messages) "
-	"SELECT a, b, c, d::boolean, e, to_timestamp(f::bigint), to_timestamp(g::bigint), h::integer "
-	"FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
-	"$7::text[], $8::text[]) AS u(a, b, c, d, e, f, g, h)";
+	"COPY replyclock.conversations (id, customer, unassigned_addr, has_customer_message, "
+	"subject, first_at, last_at, messages) FROM STDIN";
 
-static void conversation_row(struct cols *k, const struct derived *d, size_t c)
+static void conversation_row(struct copy *k, const struct derived *d, size_t c)
 {
 	const struct conversation *cv = &d->thr.convs[c];
 	size_t first = cv->members[0], last = cv->members[cv->n_members - 1];
-	add_s(k, 0, cv->id);
-	add_s(k, 1, party_customer(cv->customer, cv->unassigned_addr));
-	add_s(k, 2, cv->customer ? NULL : cv->unassigned_addr);
-	add_s(k, 3, cv->has_customer_msg ? "t" : "f");
-	add_s(k, 4, d->set.v[first].hdr->subject);
-	add_i(k, 5, (long long)d->cls[first].time, d->cls[first].time != 0);
-	add_i(k, 6, (long long)d->cls[last].time, d->cls[last].time != 0);
-	add_i(k, 7, (long long)cv->n_members, true);
+	add_s(k, cv->id);
+	add_s(k, party_customer(cv->customer, cv->unassigned_addr));
+	add_s(k, cv->customer ? NULL : cv->unassigned_addr);
+	add_bool(k, cv->has_customer_msg);
+	add_s(k, d->set.v[first].hdr->subject);
+	add_t(k, d->cls[first].time, d->cls[first].time != 0);
+	add_t(k, d->cls[last].time, d->cls[last].time != 0);
+	add_i(k, (long long)cv->n_members, true);
 }
 
 static const char sql_requests[] =
-	"INSERT INTO replyclock.requests (opened_message_id, conversation_id, customer, customer_name, "
+	"COPY replyclock.requests (opened_message_id, conversation_id, customer, customer_name, "
 	"mailbox, kind, subject, opened_at, replied_message_id, replied_at, business_seconds, "
 	"target_seconds, same_day_cutoff, due_at, due_week, policy, calendar, calendar_digest, error) "
-	"SELECT a, b, c, d, e, f, g, to_timestamp(h::bigint), i, to_timestamp(j::bigint), k::bigint, "
-	"l::bigint, m, to_timestamp(n::bigint), "
-	"(date_trunc('week', to_timestamp(n::bigint) AT TIME ZONE $19))::date, o, p, q, r "
-	"FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
-	"$7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], "
-	"$14::text[], $15::text[], $16::text[], $17::text[], $18::text[]) "
-	"AS u(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r)";
+	"FROM STDIN";
 
-static void request_row(struct cols *k, const struct request *r)
+static void request_row(struct copy *k, const struct derived *d, size_t i)
 {
+	const struct request *r = &d->req.v[i];
 	char cut[8];
 	snprintf(cut, sizeof cut, "%02d:%02d", r->target.hour % 100, r->target.minute % 100);
-	add_s(k, 0, r->opened_message_id);
-	add_s(k, 1, r->conversation_id);
-	add_s(k, 2, r->customer_key);
-	add_s(k, 3, r->customer_name);
-	add_s(k, 4, r->mailbox);
-	add_s(k, 5, request_kind_name(r->kind));
-	add_s(k, 6, r->subject);
-	add_i(k, 7, (long long)r->opened_at, true);
-	add_s(k, 8, r->replied ? r->replied_message_id : NULL);
-	add_i(k, 9, (long long)r->replied_at, r->replied);
-	add_i(k, 10, (long long)r->business_seconds, r->replied);
-	add_i(k, 11, r->target_seconds, r->target_seconds >= 0);
-	add_s(k, 12, r->target.kind == TARGET_SAME_DAY ? cut : NULL);
-	add_i(k, 13, (long long)r->due_at, r->has_due);
-	add_s(k, 14, r->policy);
-	add_s(k, 15, r->calendar);
-	add_s(k, 16, r->calendar_digest);
-	add_s(k, 17, r->error);
+	add_s(k, r->opened_message_id);
+	add_s(k, r->conversation_id);
+	add_s(k, r->customer_key);
+	add_s(k, r->customer_name);
+	add_s(k, r->mailbox);
+	add_s(k, request_kind_name(r->kind));
+	add_s(k, r->subject);
+	add_t(k, r->opened_at, true);
+	add_s(k, r->replied ? r->replied_message_id : NULL);
+	add_t(k, r->replied_at, r->replied);
+	add_i(k, (long long)r->business_seconds, r->replied);
+	add_i(k, r->target_seconds, r->target_seconds >= 0);
+	add_s(k, r->target.kind == TARGET_SAME_DAY ? cut : NULL);
+	add_t(k, r->due_at, r->has_due);
+	add_week(k, r->due_at, r->has_due);
+	add_s(k, r->policy);
+	add_s(k, r->calendar);
+	add_s(k, r->calendar_digest);
+	add_s(k, r->error);
 }
 
-typedef void (*row_fn)(struct cols *k, const struct derived *d, size_t i);
+typedef void (*row_fn)(struct copy *k, const struct derived *d, size_t i);
 
 /* Rows are written in `order` when given (indexes into the rows). */
-static int write_rows(struct store *s, const struct derived *d, size_t n, const size_t *order, int ncols,
-		      row_fn fn, const char *op, const char *sql, char **err)
+static int write_rows(struct store *s, const struct derived *d, size_t n, const size_t *order,
+		      const struct rc_zone *week_tz, row_fn fn, const char *op, const char *sql, char **err)
 {
-	int st = STORE_OK;
-	for (size_t done = 0; done < n && st == STORE_OK;) {
-		struct cols k;
-		cols_begin(&k, ncols);
-		size_t end = done + WRITE_CHUNK < n ? done + WRITE_CHUNK : n;
-		for (; done < end; done++)
-			fn(&k, d, order ? order[done] : done);
-		st = cols_flush(s, &k, op, sql, NULL, err);
+	struct copy k;
+	int st = copy_begin(&k, s, sql, op, err);
+	if (st != STORE_OK)
+		return st;
+	k.week_tz = week_tz;
+	for (size_t i = 0; i < n; i++) {
+		fn(&k, d, order ? order[i] : i);
+		row_end(&k);
 	}
-	return st;
-}
-
-static int write_requests(struct store *s, const struct config *cfg, const struct derived *d, char **err)
-{
-	int st = STORE_OK;
-	for (size_t done = 0; done < d->req.n && st == STORE_OK;) {
-		struct cols k;
-		cols_begin(&k, 18);
-		size_t end = done + WRITE_CHUNK < d->req.n ? done + WRITE_CHUNK : d->req.n;
-		for (; done < end; done++)
-			request_row(&k, &d->req.v[done]);
-		st = cols_flush(s, &k, "writing requests", sql_requests, derive_report_tz(cfg), err);
-	}
-	return st;
+	return copy_end(&k, op, err);
 }
 
 /* Serialises writers of the derived layer (recompute vs. a poll's update). */
 static const char sql_lock[] = "SELECT pg_advisory_xact_lock(8243118304166898796)";
-static const char sql_clear[] =
-	"DELETE FROM replyclock.requests; DELETE FROM replyclock.conversations; "
-	"DELETE FROM replyclock.messages; DELETE FROM replyclock.customers; "
-	"DELETE FROM replyclock.policies; DELETE FROM replyclock.calendars; "
-	"DELETE FROM replyclock.derived_state";
-
 int derive_lock(struct store *s, char **err)
 {
 	int st;
 	PGresult *r = store_exec(s, "locking the derived tables", sql_lock, 0, NULL, PGRES_TUPLES_OK, &st, err);
 	PQclear(r);
 	return r ? STORE_OK : st;
-}
-
-static int clear_derived(struct store *s, char **err)
-{
-	int st = derive_lock(s, err);
-	if (st != STORE_OK)
-		return st;
-	PGresult *r;
-	/* Several statements need the simple protocol; there are no parameters. */
-	r = PQexec(s->conn, sql_clear);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK)
-		return store_fail(s, &r, "clearing the derived tables", err);
-	PQclear(r);
-	return STORE_OK;
 }
 
 static int cmp_conv_of(const void *a, const void *b, void *ctx)
@@ -437,38 +458,50 @@ static int cmp_conv_of(const void *a, const void *b, void *ctx)
 
 int derive_write_rows(struct store *s, const struct config *cfg, const struct derived *d, char **err)
 {
+	char *zerr = NULL;
+	struct rc_zone *tz = rc_zone_load(derive_report_tz(cfg), &zerr);
+	if (!tz) {
+		*err = xasprintf("[report] timezone %s: %s", derive_report_tz(cfg), zerr);
+		free(zerr);
+		return STORE_FINAL;
+	}
 	double t0 = derive_mono();
 	/* Messages go in conversation order (conversations are sorted by id):
-	 * the (conversation_id, at) index then grows at its end instead of
-	 * being written all over, which is most of the cost of a recompute. */
+	 * in an update the (conversation_id, at) index then takes each
+	 * conversation's rows in one place (a recompute rebuilds it). */
 	size_t *order = xmalloc((d->set.n ? d->set.n : 1) * sizeof *order);
 	for (size_t i = 0; i < d->set.n; i++)
 		order[i] = i;
 	qsort_r(order, d->set.n, sizeof *order, cmp_conv_of, (void *)d);
-	int st = write_rows(s, d, d->set.n, order, 17, message_row, "writing messages", sql_messages, err);
+	int st = write_rows(s, d, d->set.n, order, tz, message_row, "writing messages", sql_messages, err);
 	free(order);
 	double t1 = derive_mono();
 	if (st == STORE_OK)
-		st = write_rows(s, d, d->thr.n_convs, NULL, 8, conversation_row, "writing conversations",
+		st = write_rows(s, d, d->thr.n_convs, NULL, tz, conversation_row, "writing conversations",
 				sql_conversations, err);
 	double t2 = derive_mono();
 	if (st == STORE_OK)
-		st = write_requests(s, cfg, d, err);
+		st = write_rows(s, d, d->req.n, NULL, tz, request_row, "writing requests", sql_requests, err);
 	log_debug("derived rows written: %zu messages %.3f s, %zu conversations %.3f s, %zu requests %.3f s",
 		  d->set.n, t1 - t0, d->thr.n_convs, t2 - t1, d->req.n, derive_mono() - t2);
+	rc_zone_free(&tz);
 	return st;
 }
 
 static int write_all(struct store *s, const struct config *cfg, const struct calendar_set *cals,
 		     const struct derived *d, char **err)
 {
+	struct strlist saved;
 	double t0 = derive_mono();
-	int st = clear_derived(s, err);
+	int st = derive_bulk_begin(s, &saved, err);
 	log_debug("derived tables cleared in %.3f s", derive_mono() - t0);
 	if (st == STORE_OK)
 		st = derive_mirror_write(s, cfg, cals, err);
 	if (st == STORE_OK)
 		st = derive_write_rows(s, cfg, d, err);
+	if (st == STORE_OK)
+		st = derive_bulk_end(s, &saved, err);
+	derive_bulk_free(&saved);
 	return st;
 }
 

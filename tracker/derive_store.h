@@ -16,9 +16,10 @@ struct derive_stats {
 };
 
 /* Rebuilds every derived row from all stored sightings and the current
- * configuration, in one transaction (readers see the old rows until it
- * commits). Idempotent. Returns STORE_OK or a store_status with *err
- * (malloc'd) naming the server. */
+ * configuration, in one transaction. While it writes (TRUNCATE, COPY,
+ * index rebuild: tracker/derive_bulk.c) readers of the derived tables wait
+ * for it to commit instead of seeing the old rows. Idempotent. Returns
+ * STORE_OK or a store_status with *err (malloc'd) naming the server. */
 int derive_store_recompute(struct store *s, const struct config *cfg, const struct calendar_set *cals,
 			   struct derive_stats *st, char **err);
 

@@ -31,6 +31,15 @@ int derive_lock(struct store *s, char **err);
 /* CLOCK_MONOTONIC seconds, for the timings logged at debug level. */
 double derive_mono(void);
 
+/* A full recompute's write (tracker/derive_bulk.c), after derive_lock():
+ * begin empties the derived tables and drops the indexes of the big ones
+ * (primary keys included), remembering how to rebuild them in *saved; end
+ * rebuilds them.
+ * Both inside the recompute's transaction. */
+int derive_bulk_begin(struct store *s, struct strlist *saved, char **err);
+int derive_bulk_end(struct store *s, struct strlist *saved, char **err);
+void derive_bulk_free(struct strlist *saved);
+
 /* Runs one parameterised command; STORE_OK or a status with *err. */
 int derive_exec(struct store *s, const char *op, const char *sql, int n, const char *const *params,
 		char **err);

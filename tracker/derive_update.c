@@ -37,7 +37,7 @@
  * its conversations can change (its earliest new message - thread_window). */
 struct touch {
 	struct strlist customers, addrs, refs;
-	struct strlist subjects;   /* normalised, non-empty; sorted by touch_subjects_sort() */
+	struct strlist subjects;   /* normalised, non-empty (duplicates allowed) */
 	time_t *cust_since, *addr_since;
 	time_t since;   /* the earliest of all */
 };
@@ -96,7 +96,7 @@ static void touch_free(struct touch *t)
 	free(t->addr_since);
 }
 
-/* Subjects are collected unsorted (duplicates allowed), sorted once. */
+/* Subjects are collected with duplicates: only a query parameter. */
 static void add_subject(struct touch *t, const char *subject)
 {
 	char *n = subject_normalise(subject);
@@ -106,19 +106,6 @@ static void add_subject(struct touch *t, const char *subject)
 	}
 	t->subjects.v = xrealloc(t->subjects.v, (t->subjects.n + 1) * sizeof *t->subjects.v);
 	t->subjects.v[t->subjects.n++] = n;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool has_subject(const struct touch *t, const char *subject)
-{
-	char *n = subject_normalise(subject);
-	bool yes = *n && bsearch(&n, t->subjects.v, t->subjects.n, sizeof *t->subjects.v, cmp_str);
-	free(n);
-	return yes;
 }
 
 static void find_touch(const struct config *cfg, const struct loaded *N, struct touch *t)
@@ -162,26 +149,24 @@ static const char sql_ref_rows[] =
 	"JOIN replyclock.conversations c ON c.id = r.id "
 	"JOIN replyclock.messages m ON m.conversation_id = r.id";
 
-/* (2): conversations of the parties ($1/$2 customers and since, $3/$4
- * unknown addresses and since) active since then, with every member's
- * subject (filtered by subject in C). */
-/* "last_at IS NULL OR last_at >= since" is split into disjoint branches:
- * with the OR the index gives every conversation of the customer (on a
- * million messages most of the update's time). */
-#define PARTY_BRANCH(arrays, join, cond)                                          \
-	"SELECT c.id, m.subject FROM replyclock.conversations c "                  \
-	"JOIN unnest(" arrays ") AS p(party, since) ON " join " "                  \
-	"JOIN replyclock.messages m ON m.conversation_id = c.id WHERE " cond
-#define CUSTOMER_JOIN "c.unassigned_addr IS NULL AND c.customer = p.party"
-#define ADDR_JOIN "c.unassigned_addr = p.party"
+/* (2): conversations holding a message whose normalised subject is one of
+ * the batch's ($1), by the subject index (sql/004): subjects are far more
+ * selective than parties. */
+static const char sql_subject_convs[] =
+	"SELECT DISTINCT conversation_id FROM replyclock.messages WHERE subject_key = ANY($1::text[])";
+/* ...of those ($5), the ones of the parties ($1/$2 customers and since,
+ * $3/$4 unknown addresses and since) active since then (or never timed).
+ * A separate statement: joined to the one above, the planner expects
+ * thousands of rows from the subject lookup and hashes every conversation. */
+#define PARTY_BRANCH(arrays, join)                                                         \
+	"SELECT c.id FROM unnest($5::text[]) AS r(id) "                                     \
+	"JOIN replyclock.conversations c ON c.id = r.id "                                   \
+	"JOIN unnest(" arrays ") AS p(party, since) ON " join " "                           \
+	"WHERE c.last_at IS NULL OR c.last_at >= to_timestamp(p.since)"
 static const char sql_party[] =
-	PARTY_BRANCH("$1::text[], $2::bigint[]", CUSTOMER_JOIN, "c.last_at >= to_timestamp(p.since)")
-	" UNION ALL "
-	PARTY_BRANCH("$1::text[], $2::bigint[]", CUSTOMER_JOIN, "c.last_at IS NULL")
-	" UNION ALL "
-	PARTY_BRANCH("$3::text[], $4::bigint[]", ADDR_JOIN, "c.last_at >= to_timestamp(p.since)")
-	" UNION ALL "
-	PARTY_BRANCH("$3::text[], $4::bigint[]", ADDR_JOIN, "c.last_at IS NULL");
+	PARTY_BRANCH("$1::text[], $2::bigint[]", "c.unassigned_addr IS NULL AND c.customer = p.party")
+	" UNION "
+	PARTY_BRANCH("$3::text[], $4::bigint[]", "c.unassigned_addr = p.party");
 
 static char *list_literal(const struct strlist *l)
 {
@@ -237,24 +222,60 @@ static int ref_conversations(struct store *s, struct touch *t, const char *ids, 
 	return STORE_OK;
 }
 
+/* The batch's normalised subjects as an array literal (valid UTF-8, as
+ * the stored keys are written). */
+static char *subjects_literal(const struct touch *t)
+{
+	struct strbuf b;
+	strbuf_init(&b, 0);
+	pg_array_begin(&b);
+	for (size_t i = 0; i < t->subjects.n; i++) {
+		char *v = utf8_sanitize(t->subjects.v[i]);
+		pg_array_add(&b, v);
+		free(v);
+	}
+	pg_array_end(&b);
+	return strbuf_steal(&b);
+}
+
+/* The rows' first column as an array literal. */
+static char *column_literal(PGresult *r)
+{
+	struct strbuf b;
+	strbuf_init(&b, 0);
+	pg_array_begin(&b);
+	for (int i = 0; i < PQntuples(r); i++)
+		pg_array_add(&b, PQgetvalue(r, i, 0));
+	pg_array_end(&b);
+	return strbuf_steal(&b);
+}
+
 /* (2): adds the party conversations holding one of t's subjects to out. */
 static int party_conversations(struct store *s, const struct touch *t, struct strlist *out, char **err)
 {
+	int st;
+	char *subj = subjects_literal(t);
+	const char *q[] = { subj };
+	PGresult *r = store_exec(s, "finding conversations by subject", sql_subject_convs, 1, q,
+				 PGRES_TUPLES_OK, &st, err);
+	free(subj);
+	if (!r)
+		return st;
+	char *ids = column_literal(r);
+	PQclear(r);
 	char *cust = list_literal(&t->customers), *cs = times_literal(t->cust_since, t->customers.n),
 	     *addrs = list_literal(&t->addrs), *as = times_literal(t->addr_since, t->addrs.n);
-	const char *p[] = { cust, cs, addrs, as };
-	int st;
-	PGresult *r = store_exec(s, "finding touched conversations", sql_party, 4, p, PGRES_TUPLES_OK,
-				 &st, err);
+	const char *p[] = { cust, cs, addrs, as, ids };
+	r = store_exec(s, "finding touched conversations", sql_party, 5, p, PGRES_TUPLES_OK, &st, err);
 	free(cust);
 	free(cs);
 	free(addrs);
 	free(as);
+	free(ids);
 	if (!r)
 		return st;
 	for (int i = 0; i < PQntuples(r); i++)
-		if (!PQgetisnull(r, i, 1) && has_subject(t, PQgetvalue(r, i, 1)))
-			add_unique_sorted(out, PQgetvalue(r, i, 0));
+		add_unique_sorted(out, PQgetvalue(r, i, 0));
 	PQclear(r);
 	return STORE_OK;
 }
@@ -268,7 +289,6 @@ static int touched_conversations(struct store *s, struct touch *t, const char *i
 	int st = ref_conversations(s, t, ids, &convs, err);
 	size_t n_ref = convs.n;
 	double t1 = derive_mono();
-	qsort(t->subjects.v, t->subjects.n, sizeof *t->subjects.v, cmp_str);
 	if (st == STORE_OK)
 		st = party_conversations(s, t, &convs, err);
 	log_debug("derived update: %zu conversations by reference %.3f s, %zu more by party and subject "
@@ -312,6 +332,17 @@ static int update_tx(struct store *s, const struct config *cfg, const struct cal
 	size_t n_convs = 0;
 	double t0 = derive_mono();
 	int st = derive_lock(s, err);
+	/* The planner's estimates for the array lookups are far too high and
+	 * made it compile the update's queries (tens of milliseconds each on
+	 * a large database) for lookups that take a few milliseconds. */
+	if (st == STORE_OK)
+		st = derive_exec(s, "turning JIT off for the update", "SET LOCAL jit = off", 0, NULL, err);
+	/* Its lookups fetch a few hundred rows by key from tables of millions
+	 * that the last poll just used: with the default cost of a random
+	 * read the planner preferred hashing a whole table (tens of ms). */
+	if (st == STORE_OK)
+		st = derive_exec(s, "tuning the update's plans", "SET LOCAL random_page_cost = 1.1", 0, NULL,
+				 err);
 	if (st == STORE_OK)
 		st = derive_load(s, ids, "{}", &N, err);
 	if (st != STORE_OK)

@@ -1,5 +1,5 @@
 /* Pure helpers of the store: failure classification and the encodings of
- * values handed to libpq (array literals, UTF-8 repair, bytea hex). */
+ * values handed to libpq (array literals, COPY text fields, UTF-8 repair, bytea hex). */
 #include "tracker/store_p.h"
 #include "tracker/util.h"
 
@@ -68,6 +68,24 @@ char *pg_array_literal(const char *const *v, size_t n)
 		pg_array_add(&b, v[i]);
 	pg_array_end(&b);
 	return strbuf_steal(&b);
+}
+
+void pg_copy_field(struct strbuf *b, const char *v)
+{
+	if (!v) {
+		strbuf_append(b, "\\N", 2);
+		return;
+	}
+	for (const char *p = v; *p;) {
+		size_t run = strcspn(p, "\\\t\n\r");
+		strbuf_append(b, p, run);
+		p += run;
+		if (!*p)
+			break;
+		const char *esc = *p == '\\' ? "\\\\" : *p == '\t' ? "\\t" : *p == '\n' ? "\\n" : "\\r";
+		strbuf_append(b, esc, 2);
+		p++;
+	}
 }
 
 /* Length of the valid UTF-8 sequence at p (at most `left` bytes), 0 if invalid. */

@@ -22,6 +22,34 @@ static struct config *cfg_std(enum unknown_senders unknown)
 	return c;
 }
 
+/* The index gives what the linear search gives, for every kind of address. */
+static void classify__customer_index_same_as_linear(void)
+{
+	struct config *c = fx_config_new("support@example.com");
+	fx_customer(c, "first", "First", "@shared.no, boss@other.no", NULL);
+	fx_customer(c, "second", "Second", "@Shared.NO, @other.no, BOSS@other.no", NULL);
+	fx_customer(c, "third", "Third", "kari@shared.no, @third.se", NULL);
+	fx_calendar(c, "oslo", "Europe/Oslo", 0x1f, 8 * 60, 16 * 60);
+	fx_policy(c, "standard", "oslo", fx_hours(4), fx_hours(8));
+	fx_config_done(c, "standard");
+	struct customer_index *ix = customer_index_build(c);
+	const char *addrs[] = { "boss@other.no", "Boss@Other.No", "x@other.no", "kari@shared.no",
+				"KARI@SHARED.NO", "ola@shared.no", "a@third.se", "a@sub.third.se",
+				"nobody@nowhere.com", "no-at-sign", "", "a@b@third.se", "@third.se",
+				"third.se", NULL };
+	for (size_t i = 0; i < sizeof addrs / sizeof *addrs; i++)
+		CU_ASSERT_PTR_EQUAL(address_customer_ix(c, ix, addrs[i]), address_customer(c, addrs[i]));
+	/* spot checks of what both give */
+	CU_ASSERT_PTR_EQUAL(address_customer_ix(c, ix, "Boss@Other.No"), &c->customers[0]);
+	CU_ASSERT_PTR_EQUAL(address_customer_ix(c, ix, "x@other.no"), &c->customers[1]);
+	CU_ASSERT_PTR_EQUAL(address_customer_ix(c, ix, "ola@shared.no"), &c->customers[0]);
+	CU_ASSERT_PTR_EQUAL(address_customer_ix(c, ix, "kari@shared.no"), &c->customers[2]);
+	CU_ASSERT_PTR_NULL(address_customer_ix(c, ix, "a@sub.third.se"));
+	customer_index_free(&ix);
+	CU_ASSERT_PTR_NULL(ix);
+	fx_config_free(&c);
+}
+
 /* Classifies one message described by f. */
 static struct classification classify_one(const struct config *c, struct fx_mail f)
 {
@@ -337,6 +365,7 @@ int main(void)
 		return 1;
 	CU_pSuite s = CU_add_suite("classify", NULL, NULL);
 	CU_add_test(s, "classify__exact_beats_domain", classify__exact_beats_domain);
+	CU_add_test(s, "classify__customer_index_same_as_linear", classify__customer_index_same_as_linear);
 	CU_add_test(s, "classify__other_gmail_users_unassigned", classify__other_gmail_users_unassigned);
 	CU_add_test(s, "classify__domain_is_exact", classify__domain_is_exact);
 	CU_add_test(s, "classify__team_personal_address", classify__team_personal_address);
