@@ -4,6 +4,8 @@
  * credentials and an untrusted certificate are refused, and a Maildir seeded
  * by rc-gen gets its UIDs in generation order. */
 #include <CUnit/Basic.h>
+#include "tests/lib/testgen.h"
+#include "tests/lib/testlib.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <libetpan/libetpan.h>
@@ -18,7 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static char gen_bin[PATH_MAX];
 static char work[1024];
 static const char *host, *user, *password, *ca_file, *port_plain, *port_tls, *maildir_root;
 
@@ -52,45 +53,6 @@ static const char *need(const char *name)
 	return v;
 }
 
-static int run_gen(const char *errfile, const char *const *args)
-{
-	const char *argv[64];
-	int n = 0;
-	argv[n++] = gen_bin;
-	for (; *args && n < 63; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	pid_t pid = fork();
-	if (pid == 0) {
-		int fd = open(errfile ? errfile : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd >= 0)
-			dup2(fd, 2);
-		execv(gen_bin, (char *const *)argv);
-		_exit(127);
-	}
-	int st;
-	if (pid < 0 || waitpid(pid, &st, 0) < 0)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 4096, n = 0, k;
-	char *s = malloc(cap);
-	while ((k = fread(s + n, 1, cap - n - 1, f)) > 0) {
-		n += k;
-		if (cap - n < 2)
-			s = realloc(s, cap *= 2);
-	}
-	fclose(f);
-	s[n] = '\0';
-	return s;
-}
-
 static long long col_num(const char *s)
 {
 	return strcmp(s, "-") ? atoll(s) : -1;
@@ -98,7 +60,7 @@ static long long col_num(const char *s)
 
 static int load_truth(const char *path, struct truth *t)
 {
-	char *s = slurp(path), *save = NULL;
+	char *s = testfile_read(path, NULL), *save = NULL;
 	size_t cap = 0;
 	if (!s)
 		return -1;
@@ -294,7 +256,7 @@ static void append_and_check(const char *mode, const char *port, const char *tag
 			      "--truth",
 			      tp,
 			      NULL};
-	CU_ASSERT_EQUAL_FATAL(run_gen(NULL, args), 0);
+	CU_ASSERT_EQUAL_FATAL(testgen_run(NULL, args), 0);
 	struct truth t;
 	CU_ASSERT_EQUAL_FATAL(load_truth(tp, &t), 0);
 	mailimap *im = imap_login();
@@ -323,8 +285,8 @@ static void expect_refusal(const char *ca, const char *pw_env, const char *needl
 	snprintf(hp, sizeof hp, "%s:%s", host, port_tls);
 	const char *args[] = {"--messages",	"5",	"--imap", hp,	       "--user", user,
 			      "--password-env", pw_env, "--tls",  "--ca-file", ca,	 NULL};
-	CU_ASSERT_EQUAL(run_gen(ef, args), 69);
-	char *e = slurp(ef);
+	CU_ASSERT_EQUAL(testgen_run(ef, args), 69);
+	char *e = testfile_read(ef, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
 	CU_ASSERT(strstr(e, needle) != NULL);
 	CU_ASSERT(strstr(e, hp) != NULL);	/* names the server */
@@ -357,7 +319,7 @@ static void gen__maildir_seeded_uids_in_order(void)
 	const char *args[] = {"--seed",	 "22",	       "--customers", "4",	   "--weeks",
 			      "2",	 "--messages", "120",	      "--maildir", dir,
 			      "--truth", tp,	       NULL};
-	CU_ASSERT_EQUAL_FATAL(run_gen(NULL, args), 0);
+	CU_ASSERT_EQUAL_FATAL(testgen_run(NULL, args), 0);
 	/* as root, hand the files to the mail user like a delivery agent would */
 	if (getuid() == 0 && stat(maildir_root, &st) == 0) {
 		snprintf(cmd, sizeof cmd, "chown -R %u:%u '%s'", (unsigned)st.st_uid,
@@ -385,16 +347,8 @@ int main(int argc, char **argv)
 	password = need("RC_TEST_IMAP_PASSWORD");
 	ca_file = need("RC_TEST_CA_FILE");
 	maildir_root = need("RC_TEST_MAILDIR");
-	const char *env = getenv("RC_GEN_BIN");
-	if (env) {
-		snprintf(gen_bin, sizeof gen_bin, "%s", env);
-	} else {
-		char self[PATH_MAX];
-		snprintf(self, sizeof self, "%s", argv[0]);
-		snprintf(gen_bin, sizeof gen_bin, "%s/../rc-gen", dirname(self));
-		if (access(gen_bin, X_OK) != 0)
-			snprintf(gen_bin, sizeof gen_bin, "build/rc-gen");
-	}
+	if (!testgen_locate(argv[0]))
+		return 1;
 	snprintf(work, sizeof work, "%s/itest_gen.XXXXXX", need("RC_TEST_DIR"));
 	if (!mkdtemp(work)) {
 		perror("mkdtemp");

@@ -3,6 +3,8 @@
  * build/rc-gen) and checks determinism, the truth file against the Maildir and
  * mbox output, header parsing and RFC 2047 decoding with libetpan. */
 #include <CUnit/Basic.h>
+#include "tests/lib/testgen.h"
+#include "tests/lib/testlib.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static char gen_bin[PATH_MAX];
 static char work[1024];
 
 enum {
@@ -54,52 +55,9 @@ struct truth {
 	size_t n;
 };
 
-/* Runs rc-gen with argv (NULL-terminated, without argv[0]); stderr to errfile. */
-static int run_gen(const char *errfile, const char *const *args)
-{
-	const char *argv[64];
-	int n = 0;
-	argv[n++] = gen_bin;
-	for (; *args && n < 63; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	pid_t pid = fork();
-	if (pid == 0) {
-		int fd = open(errfile ? errfile : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd >= 0)
-			dup2(fd, 2);
-		execv(gen_bin, (char *const *)argv);
-		_exit(127);
-	}
-	int st;
-	if (pid < 0 || waitpid(pid, &st, 0) < 0)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 4096, n = 0;
-	char *s = malloc(cap);
-	size_t k;
-	while ((k = fread(s + n, 1, cap - n - 1, f)) > 0) {
-		n += k;
-		if (cap - n < 2)
-			s = realloc(s, cap *= 2);
-	}
-	fclose(f);
-	s[n] = '\0';
-	if (len)
-		*len = n;
-	return s;
-}
-
 static int load_truth(const char *path, struct truth *t)
 {
-	char *s = slurp(path, NULL);
+	char *s = testfile_read(path, NULL);
 	if (!s)
 		return -1;
 	t->n = 0;
@@ -199,13 +157,13 @@ static int gen_into(const char *name, const char *seed)
 	const char *args[] = {"--seed",	   seed, "--customers",	     "10", "--weeks",	  "6",
 			      "--maildir", md,	 "--mbox-inbound",   in,   "--mbox-sent", sent,
 			      "--truth",   tr,	 "--config-snippet", cf,   NULL};
-	return run_gen(NULL, args);
+	return testgen_run(NULL, args);
 }
 
 static int files_equal(const char *a, const char *b)
 {
 	size_t la, lb;
-	char *x = slurp(a, &la), *y = slurp(b, &lb);
+	char *x = testfile_read(a, &la), *y = testfile_read(b, &lb);
 	int eq = x && y && la == lb && !memcmp(x, y, la);
 	free(x);
 	free(y);
@@ -271,7 +229,7 @@ static void gen__output_mode_keeps_traffic(void)
 	snprintf(tr, sizeof tr, "%s/truth-only.tsv", work);
 	const char *args[] = {"--seed",	 "11", "--customers", "10", "--weeks", "6",
 			      "--truth", tr,   NULL};
-	CU_ASSERT_EQUAL_FATAL(run_gen(NULL, args), 0);
+	CU_ASSERT_EQUAL_FATAL(testgen_run(NULL, args), 0);
 	path2(a, sizeof a, "a", "truth.tsv");
 	CU_ASSERT(files_equal(a, tr));
 }
@@ -359,7 +317,7 @@ static int check_leaf(struct truth *t, const char *run, const char *leaf, int se
 		struct parsed p;
 		struct stat st;
 		snprintf(fp, sizeof fp, "%s/%s", dir, names[i]);
-		char *text = slurp(fp, &len);
+		char *text = testfile_read(fp, &len);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(text);
 		CU_ASSERT(strstr(text, "\r\n\r\n") != NULL); /* CRLF header/body split */
 		CU_ASSERT_EQUAL(parse_msg(text, len, &p), 0);
@@ -434,7 +392,7 @@ static void check_mbox(const char *mbox, const char *leaf)
 	size_t len;
 	path2(mp, sizeof mp, "a", mbox);
 	path2(dir, sizeof dir, "a", leaf);
-	char *m = slurp(mp, &len);
+	char *m = testfile_read(mp, &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 	int n = list_dir(dir, &names), k = 0, quoted = 0;
 	char *p = m;
@@ -447,7 +405,7 @@ static void check_mbox(const char *mbox, const char *leaf)
 		struct stat st;
 		snprintf(fp, sizeof fp, "%s/%s", dir, names[k]);
 		size_t flen;
-		char *file = slurp(fp, &flen);
+		char *file = testfile_read(fp, &flen);
 		/* expected = file with CRLF → LF, plus the separating blank line */
 		char *exp = malloc(flen * 2 + 2), *o = exp;
 		for (size_t i = 0; i < flen; i++) {
@@ -566,7 +524,7 @@ static void gen__config_snippet_covers_senders(void)
 	path2(tp, sizeof tp, "a", "truth.tsv");
 	path2(cp, sizeof cp, "a", "snippet.conf");
 	CU_ASSERT_EQUAL_FATAL(load_truth(tp, &t), 0);
-	char *conf = slurp(cp, NULL);
+	char *conf = testfile_read(cp, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
 	CU_ASSERT(strstr(conf, "[team]\naddresses = support@example.com, @example.com\n") != NULL);
 	CU_ASSERT(strstr(conf, "@gmail.com") != NULL);
@@ -606,19 +564,19 @@ static void gen__bad_usage_exit_64(void)
 	char ef[PATH_MAX];
 	snprintf(ef, sizeof ef, "%s/err.txt", work);
 	const char *a1[] = {"--no-such-option", NULL};
-	CU_ASSERT_EQUAL(run_gen(ef, a1), 64);
-	char *e = slurp(ef, NULL);
+	CU_ASSERT_EQUAL(testgen_run(ef, a1), 64);
+	char *e = testfile_read(ef, NULL);
 	CU_ASSERT(e && strstr(e, "--no-such-option"));
 	free(e);
 	const char *a2[] = {"--start", "2026-13-01", NULL};
-	CU_ASSERT_EQUAL(run_gen(ef, a2), 64);
-	e = slurp(ef, NULL);
+	CU_ASSERT_EQUAL(testgen_run(ef, a2), 64);
+	e = testfile_read(ef, NULL);
 	CU_ASSERT(e && strstr(e, "--start"));
 	free(e);
 	const char *a3[] = {"--timezone", "Nowhere/City", NULL};
-	CU_ASSERT_EQUAL(run_gen(ef, a3), 64);
+	CU_ASSERT_EQUAL(testgen_run(ef, a3), 64);
 	const char *a4[] = {"--maildir", "/proc/forbidden/x", NULL};
-	CU_ASSERT_EQUAL(run_gen(ef, a4), 74);
+	CU_ASSERT_EQUAL(testgen_run(ef, a4), 74);
 }
 
 /* Streaming: memory is bounded by conversations in flight, not by the total. */
@@ -628,8 +586,8 @@ static void gen__streaming_keeps_heap_small(void)
 	snprintf(ef, sizeof ef, "%s/stats.txt", work);
 	const char *a[] = {"--seed", "5",	   "--customers", "50",	     "--weeks",
 			   "20",     "--messages", "40000",	  "--stats", NULL};
-	CU_ASSERT_EQUAL_FATAL(run_gen(ef, a), 0);
-	char *s = slurp(ef, NULL);
+	CU_ASSERT_EQUAL_FATAL(testgen_run(ef, a), 0);
+	char *s = testfile_read(ef, NULL);
 	unsigned long msgs = 0, peak = 0;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	CU_ASSERT_EQUAL(sscanf(s, "rc-gen: %lu messages", &msgs), 1);
@@ -653,20 +611,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	setenv("TZ", "Europe/Oslo", 1); /* the generator's default working-hours zone */
 	tzset();
-	const char *env = getenv("RC_GEN_BIN");
-	if (env) {
-		snprintf(gen_bin, sizeof gen_bin, "%s", env);
-	} else {
-		char self[PATH_MAX];
-		snprintf(self, sizeof self, "%s", argv[0]);
-		snprintf(gen_bin, sizeof gen_bin, "%s/../rc-gen", dirname(self));
-		if (access(gen_bin, X_OK) != 0)
-			snprintf(gen_bin, sizeof gen_bin, "build/rc-gen");
-	}
-	if (access(gen_bin, X_OK) != 0) {
-		fprintf(stderr, "test_gen: generator %s not found (set RC_GEN_BIN)\n", gen_bin);
+	if (!testgen_locate(argv[0]))
 		return 1;
-	}
 	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	snprintf(work, sizeof work, "%s/test_gen.XXXXXX", tmp);
 	if (!mkdtemp(work)) {

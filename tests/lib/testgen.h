@@ -1,0 +1,13 @@
+/* Finding and running the traffic generator (build/rc-gen) from test suites. */
+#ifndef RC_TESTGEN_H
+#define RC_TESTGEN_H
+
+/* Finds rc-gen: $RC_GEN_BIN, else ../rc-gen beside the test binary (argv0),
+ * else build/rc-gen. Returns its path (static) or NULL after printing why. */
+const char *testgen_locate(const char *argv0);
+/* Runs rc-gen with ARGS (NULL-terminated, without argv[0]), its stderr to
+ * ERRFILE (NULL: discarded). Returns its exit status, 128 when killed, -1
+ * when it could not be run. */
+int testgen_run(const char *errfile, const char *const *args);
+
+#endif
