@@ -1,6 +1,7 @@
-/* Local PostgreSQL helpers for the store suites (until the shared tests/lib
- * helpers land): a throwaway database per suite, owned by a throwaway
- * non-superuser role, on the harness's server ($RC_TEST_PG_ADMIN). */
+/* PostgreSQL helpers for the store suite: unlike testpg_create_db()
+ * (testlib.h) the throwaway database is owned by a throwaway NON-superuser
+ * role, which is how the suite proves that migrations need only the
+ * database owner's rights (SPEC 3). On the harness server ($RC_TEST_PG_ADMIN). */
 #ifndef RC_PGTEST_LOCAL_H
 #define RC_PGTEST_LOCAL_H
 
