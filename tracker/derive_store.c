@@ -137,11 +137,24 @@ static void array_col(PGresult *r, int row, int col, struct strlist *out)
 		log_warn("sighting row %d: unreadable array in column %d, treated as empty", row, col);
 }
 
-static void load_row(PGresult *r, int i, struct message *m, struct sighting *s)
+/* Mailbox and folder names repeat on every row: one copy each, so the
+ * query result can be freed as soon as the rows are copied out. */
+static const char *intern(struct loaded *L, const char *name)
 {
+	for (size_t i = L->n_names; i-- > 0;)
+		if (!strcmp(L->names[i], name))
+			return L->names[i];
+	L->names = xrealloc(L->names, (L->n_names + 1) * sizeof *L->names);
+	return L->names[L->n_names++] = xstrdup(name);
+}
+
+static void load_row(PGresult *r, int i, struct loaded *L)
+{
+	struct message *m = &L->msgs[i];
+	struct sighting *s = &L->s[i];
 	memset(m, 0, sizeof *m);
-	s->mailbox = PQgetvalue(r, i, 0);
-	s->folder = PQgetvalue(r, i, 1);
+	s->mailbox = intern(L, PQgetvalue(r, i, 0));
+	s->folder = intern(L, PQgetvalue(r, i, 1));
 	s->role = strcmp(PQgetvalue(r, i, 2), "sent") == 0 ? ROLE_SENT : ROLE_INBOUND;
 	s->msg = m;
 	m->uid = (uint32_t)strtoul(PQgetvalue(r, i, 3), NULL, 10);
@@ -172,20 +185,22 @@ int derive_load(struct store *s, const char *ids, const char *convs, struct load
 {
 	int st;
 	const char *p[] = { ids, convs };
+	PGresult *res;
 	memset(L, 0, sizeof *L);
 	if (ids) {
 		char *sql = xasprintf("%s%s", sql_load, sql_load_some);
-		L->res = store_exec(s, "loading sightings", sql, 2, p, PGRES_TUPLES_OK, &st, err);
+		res = store_exec(s, "loading sightings", sql, 2, p, PGRES_TUPLES_OK, &st, err);
 		free(sql);
 	} else
-		L->res = store_exec(s, "loading sightings", sql_load, 0, NULL, PGRES_TUPLES_OK, &st, err);
-	if (!L->res)
+		res = store_exec(s, "loading sightings", sql_load, 0, NULL, PGRES_TUPLES_OK, &st, err);
+	if (!res)
 		return st;
-	L->n = (size_t)PQntuples(L->res);
+	L->n = (size_t)PQntuples(res);
 	L->msgs = xcalloc(L->n ? L->n : 1, sizeof *L->msgs);
 	L->s = xcalloc(L->n ? L->n : 1, sizeof *L->s);
 	for (size_t i = 0; i < L->n; i++)
-		load_row(L->res, (int)i, &L->msgs[i], &L->s[i]);
+		load_row(res, (int)i, L);
+	PQclear(res); /* every value was copied: do not hold the result twice */
 	return STORE_OK;
 }
 
@@ -195,7 +210,9 @@ void derive_loaded_free(struct loaded *L)
 		message_clear(&L->msgs[i]);
 	free(L->msgs);
 	free(L->s);
-	PQclear(L->res);
+	for (size_t i = 0; i < L->n_names; i++)
+		free(L->names[i]);
+	free(L->names);
 	memset(L, 0, sizeof *L);
 }
 

@@ -13,7 +13,8 @@
 
 /* Sightings loaded from the facts, as the pure pipeline takes them. */
 struct loaded {
-	PGresult *res;       /* owns the mailbox and folder names */
+	char **names;        /* owns the mailbox and folder names (interned) */
+	size_t n_names;
 	struct message *msgs;
 	struct sighting *s;
 	size_t n;
