@@ -99,16 +99,8 @@ static void free_truth(struct truth *t)
 
 static long long imap_epoch(const struct mailimap_date_time *d)
 {
-	struct tm tm = {0};
-	tm.tm_year = d->dt_year - 1900;
-	tm.tm_mon = d->dt_month - 1;
-	tm.tm_mday = d->dt_day;
-	tm.tm_hour = d->dt_hour;
-	tm.tm_min = d->dt_min;
-	tm.tm_sec = d->dt_sec;
-	int z = d->dt_zone, sign = z < 0 ? -1 : 1;
-	z = abs(z);
-	return (long long)timegm(&tm) - sign * (z / 100 * 3600 + z % 100 * 60);
+	return testgen_wall_epoch(d->dt_year, d->dt_month, d->dt_day, d->dt_hour, d->dt_min,
+				  d->dt_sec, d->dt_zone);
 }
 
 static mailimap *imap_login(void)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static char gen_bin[PATH_MAX];
@@ -51,4 +52,17 @@ int testgen_run(const char *errfile, const char *const *args)
 	if (pid < 0 || waitpid(pid, &st, 0) < 0)
 		return -1;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+long long testgen_wall_epoch(int year, int month, int day, int hour, int min, int sec, int zone)
+{
+	struct tm tm = { 0 };
+	tm.tm_year = year - 1900;
+	tm.tm_mon = month - 1;
+	tm.tm_mday = day;
+	tm.tm_hour = hour;
+	tm.tm_min = min;
+	tm.tm_sec = sec;
+	int z = zone < 0 ? -zone : zone, sign = zone < 0 ? -1 : 1;
+	return (long long)timegm(&tm) - sign * (z / 100 * 3600 + z % 100 * 60);
 }

@@ -10,4 +10,8 @@ const char *testgen_locate(const char *argv0);
  * when it could not be run. */
 int testgen_run(const char *errfile, const char *const *args);
 
+/* A wall-clock date with its "HHMM" zone (as libetpan gives it: -500 for
+ * -0500) to an instant; the tests' own conversion, independent of intake/. */
+long long testgen_wall_epoch(int year, int month, int day, int hour, int min, int sec, int zone);
+
 #endif

@@ -243,16 +243,8 @@ struct parsed {
 
 static time_t imf_epoch(const struct mailimf_date_time *d)
 {
-	struct tm tm = {0};
-	tm.tm_year = d->dt_year - 1900;
-	tm.tm_mon = d->dt_month - 1;
-	tm.tm_mday = d->dt_day;
-	tm.tm_hour = d->dt_hour;
-	tm.tm_min = d->dt_min;
-	tm.tm_sec = d->dt_sec;
-	int z = d->dt_zone, sign = z < 0 ? -1 : 1;
-	z = abs(z);
-	return timegm(&tm) - sign * (z / 100 * 3600 + z % 100 * 60);
+	return (time_t)testgen_wall_epoch(d->dt_year, d->dt_month, d->dt_day, d->dt_hour, d->dt_min,
+				  d->dt_sec, d->dt_zone);
 }
 
 static int parse_msg(const char *text, size_t len, struct parsed *p)
