@@ -1,5 +1,12 @@
 /* Loading the stored sightings (the facts) for the derived layer, and
- * parsing PostgreSQL text[] values. */
+ * parsing PostgreSQL text[] values.
+ *
+ * A recompute loads every sighting (a million rows): the rows come through
+ * a cursor in chunks, so the client never holds the whole query result
+ * beside the copies, and each chunk is copied out while the server sends
+ * the next. The copied strings live in one string pool (tracker/strpool.h):
+ * repeated values (addresses, Message-IDs named again by References,
+ * header values such as "auto-replied") are stored once. */
 #include "tracker/derive_store.h"
 
 #include <stdlib.h>
@@ -8,14 +15,69 @@
 #include "tracker/derive_store_p.h"
 #include "tracker/log.h"
 #include "tracker/store_p.h"
+#include "tracker/strpool.h"
 #include "tracker/util.h"
 
 /* ---- PostgreSQL text[] output ---- */
 
-static void list_push(struct strlist *l, char *v)
+/* Receives one element of an array (n bytes at e, not NUL-terminated). */
+typedef void (*elem_fn)(void *ctx, const char *e, size_t n);
+
+/* One element at *pp (quoted or bare): passes it to emit and advances past
+ * it. -1 on bad input. tmp holds a quoted element that had escapes. */
+static int array_elem(const char **pp, struct strbuf *tmp, elem_fn emit, void *ctx)
 {
-	l->v = xrealloc(l->v, (l->n + 1) * sizeof *l->v);
-	l->v[l->n++] = v;
+	const char *p = *pp;
+	if (*p == '"') {
+		const char *start = ++p;
+		bool escaped = false;
+		for (; *p && *p != '"'; p++)
+			if (*p == '\\' && p[1]) {
+				escaped = true;
+				p++;
+			}
+		if (*p != '"')
+			return -1;
+		if (!escaped)
+			emit(ctx, start, (size_t)(p - start));
+		else {
+			tmp->len = 0;
+			for (const char *q = start; q < p; q++) {
+				if (*q == '\\')
+					q++;
+				strbuf_append(tmp, q, 1);
+			}
+			emit(ctx, tmp->s, tmp->len);
+		}
+		p++;
+	} else {
+		size_t n = strcspn(p, ",}");
+		/* NULL elements become "" */
+		emit(ctx, p, n == 4 && strncmp(p, "NULL", 4) == 0 ? 0 : n);
+		p += n;
+	}
+	*pp = p;
+	return 0;
+}
+
+/* Calls emit for every element of the literal s in order; -1 when s is
+ * malformed (some elements may have been emitted). */
+static int parse_array(const char *s, struct strbuf *tmp, elem_fn emit, void *ctx)
+{
+	if (!s || *s != '{')
+		return -1;
+	const char *p = s + 1;
+	if (*p == '}')
+		return p[1] ? -1 : 0;
+	for (;;) {
+		if (array_elem(&p, tmp, emit, ctx) < 0)
+			return -1;
+		if (*p == ',') {
+			p++;
+			continue;
+		}
+		return *p == '}' && !p[1] ? 0 : -1;
+	}
 }
 
 static void list_clear(struct strlist *l)
@@ -27,60 +89,26 @@ static void list_clear(struct strlist *l)
 	l->n = 0;
 }
 
-/* One element at *pp (quoted or bare); advances past it. NULL on bad input. */
-static char *array_elem(const char **pp)
+static void emit_copy(void *ctx, const char *e, size_t n)
 {
-	const char *p = *pp;
-	struct strbuf b;
-	strbuf_init(&b, 0);
-	if (*p == '"') {
-		for (p++; *p && *p != '"'; p++) {
-			if (*p == '\\' && p[1])
-				p++;
-			strbuf_append(&b, p, 1);
-		}
-		if (*p != '"') {
-			strbuf_free(&b);
-			return NULL;
-		}
-		p++;
-	} else {
-		size_t n = strcspn(p, ",}");
-		if (n != 4 || strncmp(p, "NULL", 4) != 0) /* NULL elements become "" */
-			strbuf_append(&b, p, n);
-		p += n;
-	}
-	*pp = p;
-	return strbuf_steal(&b);
+	struct strlist *l = ctx;
+	if (l->n >= MSG_MAX_LIST_ITEMS)
+		return;
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof *l->v);
+	l->v[l->n++] = xstrndup(e, n);
 }
 
 int derive_parse_text_array(const char *s, struct strlist *out)
 {
+	struct strbuf tmp;
+	strbuf_init(&tmp, 0);
 	out->v = NULL;
 	out->n = 0;
-	if (!s || *s != '{')
-		return -1;
-	const char *p = s + 1;
-	if (*p == '}')
-		return p[1] ? -1 : 0;
-	for (;;) {
-		char *e = array_elem(&p);
-		if (!e)
-			break;
-		if (out->n < MSG_MAX_LIST_ITEMS)
-			list_push(out, e);
-		else
-			free(e);
-		if (*p == ',') {
-			p++;
-			continue;
-		}
-		if (*p == '}' && !p[1])
-			return 0;
-		break;
-	}
-	list_clear(out);
-	return -1;
+	int r = parse_array(s, &tmp, emit_copy, out);
+	strbuf_free(&tmp);
+	if (r < 0)
+		list_clear(out);
+	return r;
 }
 
 /* ---- loading sightings ---- */
@@ -102,9 +130,36 @@ static const char sql_load_some[] =
 	"SELECT m.message_id FROM unnest($2::text[]) AS c(id) "
 	"JOIN replyclock.messages m ON m.conversation_id = c.id)";
 
-static char *val(PGresult *r, int row, int col)
+/* Rows per FETCH: a few MB of result at a time. */
+#define FETCH_ROWS 20000
+#define STR_(x) #x
+#define STR(x) STR_(x)
+static const char sql_declare[] = "DECLARE rc_derive_load NO SCROLL CURSOR FOR ";
+static const char sql_fetch[] = "FETCH " STR(FETCH_ROWS) " FROM rc_derive_load";
+static const char sql_close[] = "CLOSE rc_derive_load";
+
+/* Copying one result's rows out: the pool and a scratch list. */
+struct loader {
+	struct loaded *L;
+	size_t cap;
+	struct strbuf tmp;
+	const char *items[MSG_MAX_LIST_ITEMS];
+	size_t n_items;
+};
+
+static const char *val(struct loader *ld, PGresult *r, int row, int col)
 {
-	return PQgetisnull(r, row, col) ? NULL : xstrdup(PQgetvalue(r, row, col));
+	if (PQgetisnull(r, row, col))
+		return NULL;
+	return strpool_intern(ld->L->pool, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col), NULL);
+}
+
+/* A value that rarely repeats (a subject): copied, not interned. */
+static const char *copy(struct loader *ld, PGresult *r, int row, int col)
+{
+	if (PQgetisnull(r, row, col))
+		return NULL;
+	return strpool_strndup(ld->L->pool, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
 }
 
 static time_t epoch(PGresult *r, int row, int col)
@@ -112,87 +167,163 @@ static time_t epoch(PGresult *r, int row, int col)
 	return PQgetisnull(r, row, col) ? 0 : (time_t)strtoll(PQgetvalue(r, row, col), NULL, 10);
 }
 
-static void array_col(PGresult *r, int row, int col, struct strlist *out)
+static void emit_item(void *ctx, const char *e, size_t n)
 {
-	if (derive_parse_text_array(PQgetvalue(r, row, col), out) < 0)
+	struct loader *ld = ctx;
+	if (ld->n_items < MSG_MAX_LIST_ITEMS)
+		ld->items[ld->n_items++] = strpool_intern(ld->L->pool, e, n, NULL);
+}
+
+static void array_col(struct loader *ld, PGresult *r, int row, int col, struct strlist *out)
+{
+	ld->n_items = 0;
+	out->v = NULL;
+	out->n = 0;
+	if (parse_array(PQgetvalue(r, row, col), &ld->tmp, emit_item, ld) < 0) {
 		log_warn("sighting row %d: unreadable array in column %d, treated as empty", row, col);
+		return;
+	}
+	if (!ld->n_items)
+		return;
+	out->v = strpool_alloc(ld->L->pool, ld->n_items * sizeof *out->v);
+	memcpy(out->v, ld->items, ld->n_items * sizeof *out->v);
+	out->n = ld->n_items;
 }
 
-/* Mailbox and folder names repeat on every row: one copy each, so the
- * query result can be freed as soon as the rows are copied out. */
-static const char *intern(struct loaded *L, const char *name)
+/* The strings belong to the pool: the message is never message_clear()ed. */
+static void load_row(struct loader *ld, PGresult *r, int i)
 {
-	for (size_t i = L->n_names; i-- > 0;)
-		if (!strcmp(L->names[i], name))
-			return L->names[i];
-	L->names = xrealloc(L->names, (L->n_names + 1) * sizeof *L->names);
-	return L->names[L->n_names++] = xstrdup(name);
-}
-
-static void load_row(PGresult *r, int i, struct loaded *L)
-{
-	struct message *m = &L->msgs[i];
-	struct sighting *s = &L->s[i];
+	struct loaded *L = ld->L;
+	if (L->n == ld->cap) {
+		ld->cap = ld->cap ? 2 * ld->cap : 1024;
+		L->msgs = xrealloc(L->msgs, ld->cap * sizeof *L->msgs);
+		L->s = xrealloc(L->s, ld->cap * sizeof *L->s);
+	}
+	struct message *m = &L->msgs[L->n];
+	struct sighting *s = &L->s[L->n++];
 	memset(m, 0, sizeof *m);
-	s->mailbox = intern(L, PQgetvalue(r, i, 0));
-	s->folder = intern(L, PQgetvalue(r, i, 1));
+	s->mailbox = val(ld, r, i, 0);
+	s->folder = val(ld, r, i, 1);
 	s->role = strcmp(PQgetvalue(r, i, 2), "sent") == 0 ? ROLE_SENT : ROLE_INBOUND;
-	s->msg = m;
+	s->msg = NULL; /* set when every row is in (msgs may still move) */
 	m->uid = (uint32_t)strtoul(PQgetvalue(r, i, 3), NULL, 10);
 	m->internaldate = epoch(r, i, 4);
-	m->message_id = val(r, i, 5);
+	m->message_id = (char *)val(ld, r, i, 5);
 	m->message_id_synthetic = PQgetvalue(r, i, 6)[0] == 't';
-	m->in_reply_to = val(r, i, 7);
-	array_col(r, i, 8, &m->references);
-	m->from_addr = val(r, i, 9);
-	array_col(r, i, 10, &m->to_addrs);
-	array_col(r, i, 11, &m->cc_addrs);
+	m->in_reply_to = (char *)val(ld, r, i, 7);
+	array_col(ld, r, i, 8, &m->references);
+	m->from_addr = (char *)val(ld, r, i, 9);
+	array_col(ld, r, i, 10, &m->to_addrs);
+	array_col(ld, r, i, 11, &m->cc_addrs);
 	m->has_date = !PQgetisnull(r, i, 12);
 	m->date = epoch(r, i, 12);
-	m->subject = val(r, i, 13);
-	m->auto_submitted = val(r, i, 14);
-	m->x_autoreply = val(r, i, 15);
-	m->x_autorespond = val(r, i, 16);
-	m->x_loop = val(r, i, 17);
-	m->x_auto_response_suppress = val(r, i, 18);
-	m->precedence = val(r, i, 19);
-	m->list_id = val(r, i, 20);
-	m->content_type = val(r, i, 21);
-	m->parse_error = val(r, i, 22);
+	m->subject = (char *)copy(ld, r, i, 13);
+	m->auto_submitted = (char *)val(ld, r, i, 14);
+	m->x_autoreply = (char *)val(ld, r, i, 15);
+	m->x_autorespond = (char *)val(ld, r, i, 16);
+	m->x_loop = (char *)val(ld, r, i, 17);
+	m->x_auto_response_suppress = (char *)val(ld, r, i, 18);
+	m->precedence = (char *)val(ld, r, i, 19);
+	m->list_id = (char *)val(ld, r, i, 20);
+	m->content_type = (char *)val(ld, r, i, 21);
+	m->parse_error = (char *)copy(ld, r, i, 22);
 }
 
-int derive_load(struct store *s, const char *ids, const char *convs, struct loaded *L,
-			  char **err)
+/* Copies the rows of r; reads what the server already sent of the next
+ * chunk now and then, so it never waits for us. */
+static void load_rows(struct loader *ld, struct store *s, PGresult *r)
 {
+	int n = PQntuples(r);
+	for (int i = 0; i < n; i++) {
+		load_row(ld, r, i);
+		if ((i & 1023) == 1023)
+			PQconsumeInput(s->conn);
+	}
+}
+
+/* The result of the statement sent last, once it is complete. */
+static PGresult *take_result(struct store *s, const char *op, ExecStatusType want, int *st, char **err)
+{
+	PGresult *r = PQgetResult(s->conn), *more;
+	while ((more = PQgetResult(s->conn)))
+		PQclear(more);
+	if (r && PQresultStatus(r) == want) {
+		*st = STORE_OK;
+		return r;
+	}
+	*st = store_fail(s, &r, op, err);
+	return NULL;
+}
+
+/* Every sighting through a cursor (inside the caller's transaction), the
+ * next FETCH always on its way while a chunk is copied. */
+static int load_all_chunked(struct store *s, struct loader *ld, char **err)
+{
+	static const char op[] = "loading sightings";
 	int st;
+	char *sql = xasprintf("%s%s", sql_declare, sql_load);
+	PGresult *r = store_exec(s, op, sql, 0, NULL, PGRES_COMMAND_OK, &st, err);
+	free(sql);
+	PQclear(r);
+	if (!r)
+		return st;
+	if (!PQsendQuery(s->conn, sql_fetch))
+		return store_fail(s, NULL, op, err);
+	for (;;) {
+		if (!(r = take_result(s, op, PGRES_TUPLES_OK, &st, err)))
+			return st;
+		bool last = PQntuples(r) < FETCH_ROWS;
+		if (!last && !PQsendQuery(s->conn, sql_fetch)) {
+			PQclear(r);
+			return store_fail(s, NULL, op, err);
+		}
+		load_rows(ld, s, r);
+		PQclear(r);
+		if (last)
+			break;
+	}
+	r = store_exec(s, op, sql_close, 0, NULL, PGRES_COMMAND_OK, &st, err);
+	PQclear(r);
+	return st;
+}
+
+int derive_load(struct store *s, const char *ids, const char *convs, struct loaded *L, char **err)
+{
+	int st = STORE_OK;
 	const char *p[] = { ids, convs };
-	PGresult *res;
+	struct loader ld = { .L = L };
 	memset(L, 0, sizeof *L);
+	L->pool = strpool_new();
+	strbuf_init(&ld.tmp, 0);
 	if (ids) {
 		char *sql = xasprintf("%s%s", sql_load, sql_load_some);
-		res = store_exec(s, "loading sightings", sql, 2, p, PGRES_TUPLES_OK, &st, err);
+		PGresult *res = store_exec(s, "loading sightings", sql, 2, p, PGRES_TUPLES_OK, &st, err);
 		free(sql);
-	} else
-		res = store_exec(s, "loading sightings", sql_load, 0, NULL, PGRES_TUPLES_OK, &st, err);
-	if (!res)
+		if (res)
+			load_rows(&ld, s, res);
+		PQclear(res);
+	} else if (PQtransactionStatus(s->conn) == PQTRANS_INTRANS)
+		st = load_all_chunked(s, &ld, err);
+	else { /* a cursor needs a transaction: one result then */
+		PGresult *res = store_exec(s, "loading sightings", sql_load, 0, NULL, PGRES_TUPLES_OK, &st, err);
+		if (res)
+			load_rows(&ld, s, res);
+		PQclear(res);
+	}
+	strbuf_free(&ld.tmp);
+	if (st != STORE_OK) {
+		derive_loaded_free(L);
 		return st;
-	L->n = (size_t)PQntuples(res);
-	L->msgs = xcalloc(L->n ? L->n : 1, sizeof *L->msgs);
-	L->s = xcalloc(L->n ? L->n : 1, sizeof *L->s);
+	}
 	for (size_t i = 0; i < L->n; i++)
-		load_row(res, (int)i, L);
-	PQclear(res); /* every value was copied: do not hold the result twice */
+		L->s[i].msg = &L->msgs[i];
 	return STORE_OK;
 }
 
 void derive_loaded_free(struct loaded *L)
 {
-	for (size_t i = 0; i < L->n; i++)
-		message_clear(&L->msgs[i]);
 	free(L->msgs);
 	free(L->s);
-	for (size_t i = 0; i < L->n_names; i++)
-		free(L->names[i]);
-	free(L->names);
+	strpool_free(&L->pool);
 	memset(L, 0, sizeof *L);
 }

@@ -12,9 +12,9 @@
 #define AS_OF_EVERYTHING ((time_t)253402300799) /* 9999-12-31T23:59:59Z */
 
 /* Sightings loaded from the facts, as the pure pipeline takes them. */
+struct strpool;
 struct loaded {
-	char **names;        /* owns the mailbox and folder names (interned) */
-	size_t n_names;
+	struct strpool *pool; /* owns every string of msgs and s (interned) */
 	struct message *msgs;
 	struct sighting *s;
 	size_t n;
