@@ -12,7 +12,8 @@
 /* A sighting with its effective id, for sorting. */
 struct keyed {
 	const struct sighting *s;
-	char *id;
+	char *id;     /* the message's, or synthetic (owned: own) */
+	bool own;
 };
 
 static int nullcmp(const char *a, const char *b)
@@ -77,14 +78,14 @@ static void strlist_add_unique(struct strlist *l, const char *s)
 	for (size_t i = 0; i < l->n; i++)
 		if (strcmp(l->v[i], s) == 0)
 			return;
-	l->v = xrealloc(l->v, (l->n + 1) * sizeof *l->v);
-	l->v[l->n++] = xstrdup(s);
+	if ((l->n & (l->n - 1)) == 0) /* 0, 1, 2, 4...: room for twice as many */
+		l->v = xrealloc(l->v, (l->n ? 2 * l->n : 1) * sizeof *l->v);
+	l->v[l->n++] = (char *)s;
 }
 
+/* The strings are the sightings': only the array is the set's. */
 static void strlist_free(struct strlist *l)
 {
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
 	free(l->v);
 	l->v = NULL;
 	l->n = 0;
@@ -126,27 +127,31 @@ void logical_fold(const struct sighting *s, size_t n, struct logical_set *out)
 	struct keyed *k = xcalloc(n, sizeof *k);
 	for (size_t i = 0; i < n; i++) {
 		k[i].s = &s[i];
-		k[i].id = s[i].msg->message_id && *s[i].msg->message_id
-				  ? xstrdup(s[i].msg->message_id)
-				  : logical_synthetic_id(s[i].msg);
+		k[i].own = !s[i].msg->message_id || !*s[i].msg->message_id;
+		k[i].id = k[i].own ? logical_synthetic_id(s[i].msg) : s[i].msg->message_id;
 	}
 	qsort(k, n, sizeof *k, keyed_cmp);
 	out->v = xcalloc(n, sizeof *out->v);
 	for (size_t i = 0; i < n; i++) {
 		if (out->n == 0 || strcmp(out->v[out->n - 1].message_id, k[i].id) != 0) {
-			out->v[out->n++].message_id = k[i].id;
-			k[i].id = NULL;
+			out->v[out->n].message_id = k[i].id;
+			out->v[out->n++].own_id = k[i].own;
+			k[i].own = false;
 		}
 		absorb(&out->v[out->n - 1], &k[i]);
-		free(k[i].id);
+		if (k[i].own)
+			free(k[i].id);
 	}
 	free(k);
+	if (out->n < n) /* duplicates folded: give the rest back */
+		out->v = xrealloc(out->v, out->n * sizeof *out->v);
 }
 
 void logical_set_free(struct logical_set *set)
 {
 	for (size_t i = 0; i < set->n; i++) {
-		free(set->v[i].message_id);
+		if (set->v[i].own_id)
+			free(set->v[i].message_id);
 		strlist_free(&set->v[i].to);
 		strlist_free(&set->v[i].cc);
 	}

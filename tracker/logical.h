@@ -21,13 +21,18 @@ struct sighting {
 };
 
 struct logical_msg {
-	char *message_id;            /* owned; synthetic when no sighting had one */
+	/* The Message-ID: a sighting's (not owned), or a synthetic one when no
+	 * sighting had one (then owned: own_id). */
+	char *message_id;
+	bool own_id;
 	const struct message *hdr;   /* headers of the representative sighting (not owned) */
 	const char *mailbox;         /* mailbox of the representative (not owned) */
 	bool seen_inbound, seen_sent;
 	time_t inbound_internaldate; /* earliest INTERNALDATE in an inbound folder; 0 unknown */
 	time_t sent_internaldate;    /* earliest INTERNALDATE in a sent folder; 0 unknown */
-	struct strlist to, cc;       /* owned copies: union over sightings, deduplicated */
+	/* Union over sightings, deduplicated; the array is owned, the strings
+	 * are the sightings' messages'. */
+	struct strlist to, cc;
 	size_t n_sightings;
 };
 
