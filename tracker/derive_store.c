@@ -196,9 +196,7 @@ static void message_row(struct copy *k, const struct derived *d, size_t i)
 	char *refs = refs_literal(lm->hdr);
 	add_s(k, refs);
 	free(refs);
-	char *key = subject_normalise(lm->hdr->subject);
-	add_s(k, *key ? key : NULL);
-	free(key);
+	add_s(k, d->thr.subject_key[i]);
 }
 
 static const char sql_conversations[] =

@@ -2,10 +2,12 @@
 #include "tracker/thread.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "tracker/strpool.h"
 #include "tracker/util.h"
 
 /* ---- subject normalisation ---- */
@@ -47,7 +49,9 @@ static const char *strip_prefix(const char *p)
 	return NULL;
 }
 
-char *subject_normalise(const char *subject)
+/* Writes the normalised subject into out (room for strlen(subject) + 1);
+ * returns its length. */
+static size_t normalise_into(const char *subject, char *out)
 {
 	const char *p = subject ? subject : "", *next;
 	for (;;) {
@@ -56,7 +60,7 @@ char *subject_normalise(const char *subject)
 			break;
 		p = next;
 	}
-	char *out = xmalloc(strlen(p) + 1), *o = out;
+	char *o = out;
 	while (*p) {
 		const char *q = skip_space(p);
 		if (q != p) {
@@ -78,6 +82,13 @@ char *subject_normalise(const char *subject)
 		}
 	}
 	*o = '\0';
+	return (size_t)(o - out);
+}
+
+char *subject_normalise(const char *subject)
+{
+	char *out = xmalloc((subject ? strlen(subject) : 0) + 1);
+	normalise_into(subject, out);
 	return out;
 }
 
@@ -99,6 +110,8 @@ struct work {
 	size_t *root;
 	long *subj_group;    /* equal normalised subjects share a group; -1 empty */
 	enum thread_link *link;
+	uint32_t *ids;       /* Message-ID hash table: index + 1 into the set, 0 empty */
+	size_t ids_mask;
 };
 
 struct conv_build {
@@ -108,13 +121,14 @@ struct conv_build {
 	long first_party;    /* earliest member with a party, -1 */
 };
 
+/* The set is sorted by Message-ID: comparing indexes compares ids. */
 static int time_id_cmp(const void *pa, const void *pb, void *ctx)
 {
 	const struct work *w = ctx;
 	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
 	if (w->cls[a].time != w->cls[b].time)
 		return w->cls[a].time < w->cls[b].time ? -1 : 1;
-	return strcmp(w->set->v[a].message_id, w->set->v[b].message_id);
+	return a < b ? -1 : a > b;
 }
 
 static void rank_messages(struct work *w)
@@ -128,9 +142,46 @@ static void rank_messages(struct work *w)
 	free(order);
 }
 
+static uint32_t id_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* A hash table of the set's Message-IDs: what logical_find() answers, for
+ * the million lookups of the references without a binary search each. */
+static void index_ids(struct work *w)
+{
+	size_t cap = 16;
+	while (cap < 2 * w->n)
+		cap *= 2;
+	w->ids = xcalloc(cap, sizeof *w->ids);
+	w->ids_mask = cap - 1;
+	for (size_t i = 0; i < w->n; i++) {
+		size_t k = id_hash(w->set->v[i].message_id) & w->ids_mask;
+		while (w->ids[k])
+			k = (k + 1) & w->ids_mask;
+		w->ids[k] = (uint32_t)(i + 1);
+	}
+}
+
+static long find_id(const struct work *w, const char *id)
+{
+	if (!id)
+		return -1;
+	for (size_t k = id_hash(id) & w->ids_mask; w->ids[k]; k = (k + 1) & w->ids_mask)
+		if (strcmp(w->set->v[w->ids[k] - 1].message_id, id) == 0)
+			return (long)w->ids[k] - 1;
+	return -1;
+}
+
 static long known(const struct work *w, const char *id, size_t self)
 {
-	long k = logical_find(w->set, id);
+	long k = find_id(w, id);
 	return k == (long)self ? -1 : k;
 }
 
@@ -196,36 +247,32 @@ static void find_roots(struct work *w)
 	free(path);
 }
 
-static int subj_cmp(const void *pa, const void *pb, void *ctx)
+/* Normalises every subject into out's keys (interned: equal subjects share
+ * one copy and one number, the group) and numbers the distinct non-empty
+ * ones; returns the count. */
+static size_t group_subjects(struct work *w, struct thread_result *out)
 {
-	char *const *s = ctx;
-	return strcmp(s[*(const size_t *)pa], s[*(const size_t *)pb]);
-}
-
-/* Numbers the distinct non-empty normalised subjects; returns the count. */
-static size_t group_subjects(struct work *w)
-{
-	char **s = xmalloc((w->n ? w->n : 1) * sizeof *s);
-	size_t *idx = xmalloc((w->n ? w->n : 1) * sizeof *idx), groups = 0;
+	char *buf = NULL;
+	size_t cap = 0;
+	out->keys = strpool_new();
+	out->subject_key = xcalloc(w->n ? w->n : 1, sizeof *out->subject_key);
 	for (size_t i = 0; i < w->n; i++) {
-		s[i] = subject_normalise(w->set->v[i].hdr->subject);
-		idx[i] = i;
+		const char *subject = w->set->v[i].hdr->subject;
+		size_t len = subject ? strlen(subject) : 0;
+		if (len + 1 > cap) {
+			cap = 2 * len + 64;
+			buf = xrealloc(buf, cap);
+		}
+		size_t n = normalise_into(subject, buf);
+		uint32_t g;
+		w->subj_group[i] = -1;
+		if (n) {
+			out->subject_key[i] = strpool_intern(out->keys, buf, n, &g);
+			w->subj_group[i] = (long)g;
+		}
 	}
-	qsort_r(idx, w->n, sizeof *idx, subj_cmp, s);
-	for (size_t k = 0; k < w->n; k++) {
-		size_t i = idx[k];
-		if (!*s[i])
-			w->subj_group[i] = -1;
-		else if (k > 0 && strcmp(s[i], s[idx[k - 1]]) == 0)
-			w->subj_group[i] = w->subj_group[idx[k - 1]];
-		else
-			w->subj_group[i] = (long)groups++;
-	}
-	for (size_t i = 0; i < w->n; i++)
-		free(s[i]);
-	free(s);
-	free(idx);
-	return groups;
+	free(buf);
+	return strpool_count(out->keys);
 }
 
 static bool has_party(const struct classification *c)
@@ -363,10 +410,12 @@ static size_t place_trees(struct work *w, size_t n_groups, struct conv_build **o
 	return n_convs;
 }
 
+/* A conversation's id is its first member's Message-ID, and the set is
+ * sorted by Message-ID: comparing the members' indexes compares the ids. */
 static int conv_id_cmp(const void *pa, const void *pb)
 {
 	const struct conversation *a = pa, *b = pb;
-	return strcmp(a->id, b->id);
+	return a->members[0] < b->members[0] ? -1 : a->members[0] > b->members[0];
 }
 
 static int rank_cmp(const void *pa, const void *pb, void *ctx)
@@ -405,11 +454,13 @@ void thread_build(const struct config *cfg, const struct logical_set *set,
 	size_t n = set->n, m = n ? n : 1;
 	struct work w = { cfg, set, cls, n, xmalloc(m * sizeof(size_t)), xmalloc(m * sizeof(long)),
 			  xmalloc(m * sizeof(size_t)), xmalloc(m * sizeof(long)),
-			  xcalloc(m, sizeof(enum thread_link)) };
+			  xcalloc(m, sizeof(enum thread_link)), NULL, 0 };
 	rank_messages(&w);
+	index_ids(&w);
 	find_parents(&w);
+	free(w.ids);
 	find_roots(&w);
-	size_t groups = group_subjects(&w);
+	size_t groups = group_subjects(&w, out);
 	struct conv_build *cb;
 	size_t n_convs = place_trees(&w, groups, &cb);
 	out->conv_of = xcalloc(m, sizeof *out->conv_of);
@@ -429,5 +480,7 @@ void thread_result_free(struct thread_result *r)
 	free(r->convs);
 	free(r->conv_of);
 	free(r->link);
+	free(r->subject_key);
+	strpool_free(&r->keys);
 	memset(r, 0, sizeof *r);
 }

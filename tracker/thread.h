@@ -16,6 +16,8 @@
 #include "tracker/config.h"
 #include "tracker/logical.h"
 
+struct strpool;
+
 /* How a message came to be in its conversation (stored for audits). */
 enum thread_link {
 	LINK_NEW = 0,      /* started the conversation */
@@ -41,6 +43,10 @@ struct thread_result {
 	size_t n_convs;
 	size_t *conv_of;             /* per message of the set: index into convs */
 	enum thread_link *link;      /* per message of the set */
+	/* Per message of the set: its normalised subject (subject_normalise()),
+	 * NULL when that is empty. Equal keys are one pointer, owned by keys. */
+	const char **subject_key;
+	struct strpool *keys;
 };
 
 /* Threads the n = set->n messages, cls[i] classifying set->v[i]. Pointers

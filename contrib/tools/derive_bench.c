@@ -80,9 +80,7 @@ static void sum_message(struct sum *k, const struct derived *d, size_t i)
 	sum_i(k, (long long)lm->hdr->references.n, true);
 	for (size_t r = 0; r < lm->hdr->references.n; r++)
 		sum_s(k, lm->hdr->references.v[r]);
-	char *key = subject_normalise(lm->hdr->subject);
-	sum_s(k, *key ? key : NULL);
-	free(key);
+	sum_s(k, d->thr.subject_key[i]);
 }
 
 static void sum_conversation(struct sum *k, const struct derived *d, size_t c)
