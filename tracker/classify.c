@@ -51,6 +51,16 @@ const struct cfg_customer *address_customer(const struct config *cfg, const char
 	return by_domain;
 }
 
+/* The header each noise reason names in its explanation. */
+static const char *reason_header(enum noise_reason r)
+{
+	static const char *const names[] = {
+		"",	  "Auto-Submitted", "X-Autoreply", "X-Autorespond", "X-Loop", "X-Auto-Response-Suppress",
+		"Precedence", "List-Id",    "From",	   "From",	    "Content-Type",
+	};
+	return (unsigned)r < sizeof names / sizeof *names ? names[r] : "?";
+}
+
 /* Copies a header value into text as "Name: value", bounded. */
 static void say(char *text, size_t size, const char *name, const char *value)
 {
@@ -97,68 +107,89 @@ static bool present(const char *v)
 	return *v != '\0';
 }
 
-static enum noise_reason sender_noise(const struct message *m, char *text, size_t size)
+static enum noise_reason sender_noise(const struct message *m, const char **value)
 {
 	const char *from = m->from_addr;
 	if (!present(from)) {
-		say(text, size, "From", "(empty sender)");
+		*value = "(empty sender)";
 		return NOISE_EMPTY_SENDER;
 	}
 	const char *at = strchr(from, '@');
 	size_t local = at ? (size_t)(at - from) : strlen(from);
 	if ((local == 13 && strncasecmp(from, "mailer-daemon", 13) == 0) ||
 	    (local == 10 && strncasecmp(from, "postmaster", 10) == 0)) {
-		say(text, size, "From", from);
+		*value = from;
 		return NOISE_DAEMON_SENDER;
 	}
 	return NOISE_NONE;
 }
 
-enum noise_reason classify_noise(const struct message *m, char *text, size_t size)
+/* The noise reason and (in *value) the header value that shows it. */
+static enum noise_reason noise_of(const struct message *m, const char **value)
 {
 	char tok[32];
-	if (text && size)
-		text[0] = '\0';
+	*value = NULL;
 	if (present(m->auto_submitted) && strcmp(first_token(m->auto_submitted, tok, sizeof tok), "no") != 0) {
-		say(text, size, "Auto-Submitted", m->auto_submitted);
+		*value = m->auto_submitted;
 		return NOISE_AUTO_SUBMITTED;
 	}
 	if (present(m->x_autoreply)) {
-		say(text, size, "X-Autoreply", m->x_autoreply);
+		*value = m->x_autoreply;
 		return NOISE_X_AUTOREPLY;
 	}
 	if (present(m->x_autorespond)) {
-		say(text, size, "X-Autorespond", m->x_autorespond);
+		*value = m->x_autorespond;
 		return NOISE_X_AUTORESPOND;
 	}
 	if (present(m->x_loop)) {
-		say(text, size, "X-Loop", m->x_loop);
+		*value = m->x_loop;
 		return NOISE_X_LOOP;
 	}
 	if (m->x_auto_response_suppress && list_has_all(m->x_auto_response_suppress)) {
-		say(text, size, "X-Auto-Response-Suppress", m->x_auto_response_suppress);
+		*value = m->x_auto_response_suppress;
 		return NOISE_AUTO_RESPONSE_SUPPRESS;
 	}
 	if (m->precedence) {
 		first_token(m->precedence, tok, sizeof tok);
 		if (!strcmp(tok, "bulk") || !strcmp(tok, "junk") || !strcmp(tok, "list") ||
 		    !strcmp(tok, "auto_reply")) {
-			say(text, size, "Precedence", m->precedence);
+			*value = m->precedence;
 			return NOISE_PRECEDENCE;
 		}
 	}
 	if (present(m->list_id)) {
-		say(text, size, "List-Id", m->list_id);
+		*value = m->list_id;
 		return NOISE_LIST_ID;
 	}
-	enum noise_reason r = sender_noise(m, text, size);
+	enum noise_reason r = sender_noise(m, value);
 	if (r != NOISE_NONE)
 		return r;
 	if (m->content_type && strncasecmp(m->content_type, "multipart/report", 16) == 0) {
-		say(text, size, "Content-Type", m->content_type);
+		*value = m->content_type;
 		return NOISE_REPORT;
 	}
 	return NOISE_NONE;
+}
+
+enum noise_reason classify_noise(const struct message *m, char *text, size_t size)
+{
+	const char *value;
+	enum noise_reason r = noise_of(m, &value);
+	if (text && size)
+		text[0] = '\0';
+	if (r != NOISE_NONE)
+		say(text, size, reason_header(r), value);
+	return r;
+}
+
+bool classify_reason(const struct classification *c, char *buf, size_t size)
+{
+	if (size)
+		buf[0] = '\0';
+	if (c->noise == NOISE_NONE)
+		return false;
+	say(buf, size, reason_header(c->noise), c->noise_value);
+	return true;
 }
 
 static const char *first_outside(const struct config *cfg, const struct strlist *l)
@@ -215,7 +246,7 @@ void classify_message_ix(const struct config *cfg, const struct customer_index *
 										    : MSG_UNASSIGNED;
 		}
 	}
-	out->noise = classify_noise(m, out->reason, sizeof out->reason);
+	out->noise = noise_of(m, &out->noise_value);
 	if (out->noise != NOISE_NONE)
 		out->cls = MSG_NOISE;
 	out->time = logical_time(lm, out->from_team, cfg->defaults.arrival_time);

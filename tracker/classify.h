@@ -34,12 +34,17 @@ enum noise_reason {
 	NOISE_REPORT,
 };
 
+/* Room for the stored reason text, NUL included (classify_reason()). */
 #define CLASSIFY_REASON_MAX 160
 
 struct classification {
 	enum msg_class cls;
 	enum noise_reason noise;          /* NOISE_NONE unless cls == MSG_NOISE */
-	char reason[CLASSIFY_REASON_MAX]; /* e.g. "Auto-Submitted: auto-replied"; "" when none */
+	/* The header value that made it noise (points into the logical message,
+	 * or is a constant); NULL when not noise. The reason text is formatted
+	 * from noise and this only when stored: a million messages do not each
+	 * carry a buffer for it. */
+	const char *noise_value;
 	bool from_team;                   /* sender matches [team] (also for team noise) */
 	/* The customer the message belongs to: the sender's customer, or for a
 	 * message from the team the first To then Cc recipient that matches a
@@ -57,6 +62,11 @@ void classify_message(const struct config *cfg, const struct logical_msg *lm,
 /* The noise reason of a header set, NOISE_NONE when it is a person's mail;
  * text (may be NULL) receives a short explanation, truncated to size. */
 enum noise_reason classify_noise(const struct message *m, char *text, size_t size);
+
+/* The explanation of c's noise reason, as stored: "Auto-Submitted:
+ * auto-replied", "X-Autoreply: yes", truncated to size (CLASSIFY_REASON_MAX
+ * for the stored length). Returns false with buf "" when c is not noise. */
+bool classify_reason(const struct classification *c, char *buf, size_t size);
 
 /* addr (an addr-spec) against one pattern: an exact address or "@domain"
  * (that domain exactly); case-insensitive. */

@@ -186,7 +186,8 @@ static void message_row(struct copy *k, const struct derived *d, size_t i)
 	add_s(k, lm->hdr->subject);
 	add_s(k, msg_class_name(c->cls));
 	add_s(k, c->noise ? noise_reason_code(c->noise) : NULL);
-	add_s(k, c->reason[0] ? c->reason : NULL);
+	char reason[CLASSIFY_REASON_MAX];
+	add_s(k, classify_reason(c, reason, sizeof reason) ? reason : NULL);
 	add_bool(k, c->from_team);
 	add_s(k, c->customer ? c->customer->name : NULL);
 	add_s(k, c->customer ? NULL : c->unassigned_addr);

@@ -69,7 +69,8 @@ static void sum_message(struct sum *k, const struct derived *d, size_t i)
 	sum_s(k, lm->hdr->subject);
 	sum_s(k, msg_class_name(c->cls));
 	sum_s(k, c->noise ? noise_reason_code(c->noise) : NULL);
-	sum_s(k, c->reason[0] ? c->reason : NULL);
+	char reason[CLASSIFY_REASON_MAX];
+	sum_s(k, classify_reason(c, reason, sizeof reason) ? reason : NULL);
 	sum_i(k, c->from_team, true);
 	sum_s(k, c->customer ? c->customer->name : NULL);
 	sum_s(k, c->customer ? NULL : c->unassigned_addr);

@@ -50,6 +50,10 @@ static void classify__customer_index_same_as_linear(void)
 	fx_config_free(&c);
 }
 
+/* The stored reason text of the last classify_one() (its noise_value
+ * pointed into the freed message). */
+static char last_reason[CLASSIFY_REASON_MAX];
+
 /* Classifies one message described by f. */
 static struct classification classify_one(const struct config *c, struct fx_mail f)
 {
@@ -67,6 +71,8 @@ static struct classification classify_one(const struct config *c, struct fx_mail
 	/* unassigned_addr points into the set, which is freed below: keep only
 	 * whether it was set. */
 	cl.unassigned_addr = cl.unassigned_addr ? "(set)" : NULL;
+	CU_ASSERT_EQUAL(classify_reason(&cl, last_reason, sizeof last_reason), cl.noise != NOISE_NONE);
+	cl.noise_value = NULL;
 	logical_set_free(&set);
 	fx_box_free(&b);
 	return cl;
@@ -249,13 +255,61 @@ static void classify__noise_table(void)
 				noise_reason_code(rows[i].want));
 		CU_ASSERT_EQUAL(cl.noise, rows[i].want);
 		CU_ASSERT_EQUAL(cl.cls == MSG_NOISE, rows[i].want != NOISE_NONE);
-		CU_ASSERT_EQUAL(cl.reason[0] != '\0', rows[i].want != NOISE_NONE);
+		CU_ASSERT_EQUAL(last_reason[0] != '\0', rows[i].want != NOISE_NONE);
 	}
 	/* The team's autoresponder is noise from the team, not an answer. */
 	struct classification cl = classify_one(c, rows[4].f);
 	CU_ASSERT_TRUE(cl.from_team);
-	CU_ASSERT_STRING_EQUAL(cl.reason, "X-Autoreply: yes");
+	CU_ASSERT_STRING_EQUAL(last_reason, "X-Autoreply: yes");
 	CU_ASSERT_STRING_EQUAL(noise_reason_code(cl.noise), "x_autoreply");
+	fx_config_free(&c);
+}
+
+/* The stored reason text names the header and its value, as classify_noise()
+ * explains it, and is cut to CLASSIFY_REASON_MAX - 1 bytes. */
+static void classify__reason_text(void)
+{
+	struct config *c = cfg_std(UNKNOWN_TRACK);
+	char long_id[400];
+	memset(long_id, 'x', sizeof long_id - 1);
+	long_id[sizeof long_id - 1] = '\0';
+	struct message rows[] = {
+		{ .from_addr = (char *)"kari@acme.no", .auto_submitted = (char *)"auto-replied" },
+		{ .from_addr = (char *)"kari@acme.no", .precedence = (char *)"Bulk; x" },
+		{ .from_addr = NULL },
+		{ .from_addr = (char *)"mailer-daemon@mx.acme.no", .content_type = (char *)"multipart/report" },
+		{ .from_addr = (char *)"kari@acme.no", .list_id = long_id },
+		{ .from_addr = (char *)"kari@acme.no" },
+	};
+	const char *want[] = { "Auto-Submitted: auto-replied", "Precedence: Bulk; x", "From: (empty sender)",
+			       "From: mailer-daemon@mx.acme.no", NULL, "" };
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		rows[i].message_id = (char *)"r@test";
+		struct sighting sg = { &rows[i], "INBOX", "INBOX", ROLE_INBOUND };
+		struct logical_set set;
+		struct classification cl;
+		char got[CLASSIFY_REASON_MAX], explained[CLASSIFY_REASON_MAX];
+		logical_fold(&sg, 1, &set);
+		classify_message(c, &set.v[0], &cl);
+		bool noise = classify_reason(&cl, got, sizeof got);
+		CU_ASSERT_EQUAL(noise, cl.noise != NOISE_NONE);
+		CU_ASSERT_EQUAL(classify_noise(&rows[i], explained, sizeof explained), cl.noise);
+		CU_ASSERT_STRING_EQUAL(got, explained);
+		if (want[i])
+			CU_ASSERT_STRING_EQUAL(got, want[i]);
+		logical_set_free(&set);
+	}
+	/* the long List-Id: "List-Id: " and the first 150 x */
+	struct sighting sg = { &rows[4], "INBOX", "INBOX", ROLE_INBOUND };
+	struct logical_set set;
+	struct classification cl;
+	char got[CLASSIFY_REASON_MAX];
+	logical_fold(&sg, 1, &set);
+	classify_message(c, &set.v[0], &cl);
+	classify_reason(&cl, got, sizeof got);
+	CU_ASSERT_EQUAL(strlen(got), CLASSIFY_REASON_MAX - 1);
+	CU_ASSERT_EQUAL(strncmp(got, "List-Id: xxx", 12), 0);
+	logical_set_free(&set);
 	fx_config_free(&c);
 }
 
@@ -373,6 +427,7 @@ int main(void)
 	CU_add_test(s, "classify__team_customer_from_recipients", classify__team_customer_from_recipients);
 	CU_add_test(s, "classify__unknown_sender_track_or_ignore", classify__unknown_sender_track_or_ignore);
 	CU_add_test(s, "classify__noise_table", classify__noise_table);
+	CU_add_test(s, "classify__reason_text", classify__reason_text);
 	CU_add_test(s, "classify__reply_cc_shared_mailbox_is_one_message",
 		    classify__reply_cc_shared_mailbox_is_one_message);
 	CU_add_test(s, "classify__arrival_time_rule", classify__arrival_time_rule);
