@@ -11,10 +11,32 @@
 
 /* A sighting with its effective id, for sorting. */
 struct keyed {
+	uint64_t pre[2]; /* the id's first 16 bytes, big-endian, NUL-padded */
 	const struct sighting *s;
 	char *id;     /* the message's, or synthetic (owned: own) */
 	bool own;
 };
+
+/* The first 16 bytes of s as two numbers that compare as strcmp() compares
+ * those bytes; bytes after the NUL are 0. */
+static void prefix_of(const char *s, uint64_t pre[2])
+{
+	pre[0] = pre[1] = 0;
+	for (unsigned k = 0; k < 16 && s[k]; k++)
+		pre[k / 8] |= (uint64_t)(unsigned char)s[k] << (56 - 8 * (k % 8));
+}
+
+/* strcmp(a->id, b->id), from the prefixes when they differ: most
+ * comparisons of a million-id sort then read no string. */
+static int id_cmp(const struct keyed *a, const struct keyed *b)
+{
+	for (unsigned k = 0; k < 2; k++)
+		if (a->pre[k] != b->pre[k])
+			return a->pre[k] < b->pre[k] ? -1 : 1;
+	if ((a->pre[1] & 0xff) == 0) /* a NUL within the prefix: the ids are equal */
+		return 0;
+	return strcmp(a->id + 16, b->id + 16);
+}
 
 static int nullcmp(const char *a, const char *b)
 {
@@ -30,7 +52,7 @@ static int nullcmp(const char *a, const char *b)
 static int keyed_cmp(const void *pa, const void *pb)
 {
 	const struct keyed *a = pa, *b = pb;
-	int c = strcmp(a->id, b->id);
+	int c = id_cmp(a, b);
 	if (c)
 		return c;
 	const struct message *ma = a->s->msg, *mb = b->s->msg;
@@ -129,11 +151,14 @@ void logical_fold(const struct sighting *s, size_t n, struct logical_set *out)
 		k[i].s = &s[i];
 		k[i].own = !s[i].msg->message_id || !*s[i].msg->message_id;
 		k[i].id = k[i].own ? logical_synthetic_id(s[i].msg) : s[i].msg->message_id;
+		prefix_of(k[i].id, k[i].pre);
 	}
 	qsort(k, n, sizeof *k, keyed_cmp);
 	out->v = xcalloc(n, sizeof *out->v);
-	for (size_t i = 0; i < n; i++) {
-		if (out->n == 0 || strcmp(out->v[out->n - 1].message_id, k[i].id) != 0) {
+	for (size_t i = 0, first = 0; i < n; i++) {
+		/* k[first] opened the current message; its id is the set's now */
+		if (i == 0 || id_cmp(&k[first], &k[i]) != 0) {
+			first = i;
 			out->v[out->n].message_id = k[i].id;
 			out->v[out->n++].own_id = k[i].own;
 			k[i].own = false;

@@ -210,12 +210,15 @@ static int conversation_requests(const struct config *cfg, const struct calendar
 	return 0;
 }
 
+/* By (opened_at, opened_message_id): the set is sorted by Message-ID and a
+ * message opens at most one request, so comparing the opening messages'
+ * indexes compares their ids. */
 static int request_cmp(const void *pa, const void *pb)
 {
 	const struct request *a = pa, *b = pb;
 	if (a->opened_at != b->opened_at)
 		return a->opened_at < b->opened_at ? -1 : 1;
-	return strcmp(a->opened_message_id, b->opened_message_id);
+	return a->opened_idx < b->opened_idx ? -1 : a->opened_idx > b->opened_idx;
 }
 
 int requests_compute(const struct config *cfg, const struct calendar_set *cals,

@@ -29,6 +29,12 @@ static const char *skip_space(const char *p)
 static const char *strip_prefix(const char *p)
 {
 	static const char *const words[] = { "re", "aw", "sv", "vs", "fwd", "fw", "wg", "antw", "vb" };
+	switch (*p | 0x20) { /* most subjects start with no prefix's letter */
+	case 'r': case 'a': case 's': case 'v': case 'f': case 'w':
+		break;
+	default:
+		return NULL;
+	}
 	for (size_t w = 0; w < sizeof words / sizeof *words; w++) {
 		size_t len = strlen(words[w]);
 		if (strncasecmp(p, words[w], len) != 0)
@@ -106,11 +112,12 @@ struct work {
 	const struct classification *cls;
 	size_t n;
 	size_t *rank;        /* position of each message in (time, id) order */
+	size_t *order;       /* the messages in that order: order[rank[i]] == i */
 	long *parent;        /* reference parent, -1 none */
 	size_t *root;
 	long *subj_group;    /* equal normalised subjects share a group; -1 empty */
 	enum thread_link *link;
-	uint32_t *ids;       /* Message-ID hash table: index + 1 into the set, 0 empty */
+	struct id_slot *ids; /* Message-ID hash table */
 	size_t ids_mask;
 };
 
@@ -121,26 +128,59 @@ struct conv_build {
 	long first_party;    /* earliest member with a party, -1 */
 };
 
-/* The set is sorted by Message-ID: comparing indexes compares ids. */
-static int time_id_cmp(const void *pa, const void *pb, void *ctx)
+/* A message's time as an unsigned key that sorts like the signed time. */
+struct timed {
+	uint64_t key;
+	size_t i;
+};
+
+/* Stable LSD radix sort of v by key, a byte at a time (tmp: room for n);
+ * passes over a byte that all keys share are skipped. */
+static void radix_sort(struct timed *v, struct timed *tmp, size_t n)
 {
-	const struct work *w = ctx;
-	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-	if (w->cls[a].time != w->cls[b].time)
-		return w->cls[a].time < w->cls[b].time ? -1 : 1;
-	return a < b ? -1 : a > b;
+	struct timed *src = v, *dst = tmp;
+	for (unsigned shift = 0; n && shift < 64; shift += 8) {
+		size_t count[256] = { 0 };
+		for (size_t k = 0; k < n; k++)
+			count[(src[k].key >> shift) & 0xff]++;
+		if (count[(src[0].key >> shift) & 0xff] == n)
+			continue;
+		size_t pos = 0;
+		for (unsigned b = 0; b < 256; b++) {
+			size_t c = count[b];
+			count[b] = pos;
+			pos += c;
+		}
+		for (size_t k = 0; k < n; k++)
+			dst[count[(src[k].key >> shift) & 0xff]++] = src[k];
+		struct timed *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof *v);
 }
 
+/* Ranks by (time, Message-ID). The set is sorted by Message-ID and the
+ * sort is stable, so messages of equal time stay in Message-ID order. */
 static void rank_messages(struct work *w)
 {
-	size_t *order = xmalloc((w->n ? w->n : 1) * sizeof *order);
+	struct timed *v = xmalloc((w->n ? w->n : 1) * sizeof *v), *tmp = xmalloc((w->n ? w->n : 1) * sizeof *v);
 	for (size_t i = 0; i < w->n; i++)
-		order[i] = i;
-	qsort_r(order, w->n, sizeof *order, time_id_cmp, w);
-	for (size_t i = 0; i < w->n; i++)
-		w->rank[order[i]] = i;
-	free(order);
+		v[i] = (struct timed){ (uint64_t)w->cls[i].time ^ (UINT64_C(1) << 63), i };
+	radix_sort(v, tmp, w->n);
+	for (size_t r = 0; r < w->n; r++) {
+		w->order[r] = v[r].i;
+		w->rank[v[r].i] = r;
+	}
+	free(v);
+	free(tmp);
 }
+
+struct id_slot {
+	uint32_t idx;        /* index + 1 into the set, 0 empty */
+	uint32_t hash;
+};
 
 static uint32_t id_hash(const char *s)
 {
@@ -162,10 +202,11 @@ static void index_ids(struct work *w)
 	w->ids = xcalloc(cap, sizeof *w->ids);
 	w->ids_mask = cap - 1;
 	for (size_t i = 0; i < w->n; i++) {
-		size_t k = id_hash(w->set->v[i].message_id) & w->ids_mask;
-		while (w->ids[k])
+		uint32_t h = id_hash(w->set->v[i].message_id);
+		size_t k = h & w->ids_mask;
+		while (w->ids[k].idx)
 			k = (k + 1) & w->ids_mask;
-		w->ids[k] = (uint32_t)(i + 1);
+		w->ids[k] = (struct id_slot){ (uint32_t)(i + 1), h };
 	}
 }
 
@@ -173,9 +214,13 @@ static long find_id(const struct work *w, const char *id)
 {
 	if (!id)
 		return -1;
-	for (size_t k = id_hash(id) & w->ids_mask; w->ids[k]; k = (k + 1) & w->ids_mask)
-		if (strcmp(w->set->v[w->ids[k] - 1].message_id, id) == 0)
-			return (long)w->ids[k] - 1;
+	uint32_t h = id_hash(id);
+	for (size_t k = h & w->ids_mask; w->ids[k].idx; k = (k + 1) & w->ids_mask) {
+		const char *cand = w->set->v[w->ids[k].idx - 1].message_id;
+		/* loaded ids are interned: the same pointer, mostly */
+		if (w->ids[k].hash == h && (cand == id || strcmp(cand, id) == 0))
+			return (long)w->ids[k].idx - 1;
+	}
 	return -1;
 }
 
@@ -363,16 +408,31 @@ static void reg_add(struct registry *reg, long g, size_t conv)
 	reg->v[g][reg->n[g]++] = conv;
 }
 
-static int tree_cmp(const void *pa, const void *pb, void *ctx)
+/* The messages in the order the trees are placed: trees by the rank of
+ * their root, the root first (it opens its tree), then the others by rank.
+ * A counting sort over the rank order. Returns a malloc'd array of n. */
+static size_t *tree_order(const struct work *w)
 {
-	const struct work *w = ctx;
-	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-	size_t ra = w->rank[w->root[a]], rb = w->rank[w->root[b]];
-	if (ra != rb)
-		return ra < rb ? -1 : 1;
-	if ((a == w->root[a]) != (b == w->root[b])) /* the root opens its tree */
-		return a == w->root[a] ? -1 : 1;
-	return w->rank[a] < w->rank[b] ? -1 : w->rank[a] > w->rank[b];
+	size_t m = w->n ? w->n : 1;
+	size_t *idx = xmalloc(m * sizeof *idx), *next = xcalloc(m, sizeof *next), pos = 0;
+	for (size_t i = 0; i < w->n; i++)
+		next[w->root[i]]++; /* tree sizes, by root */
+	for (size_t r = 0; r < w->n; r++) {
+		size_t i = w->order[r];
+		if (w->root[i] != i)
+			continue;
+		size_t size = next[i];
+		idx[pos] = i;
+		next[i] = pos + 1; /* where its next member goes */
+		pos += size;
+	}
+	for (size_t r = 0; r < w->n; r++) {
+		size_t i = w->order[r];
+		if (w->root[i] != i)
+			idx[next[w->root[i]]++] = i;
+	}
+	free(next);
+	return idx;
 }
 
 /* Walks the reference trees in the order of their roots and places each
@@ -381,10 +441,7 @@ static size_t place_trees(struct work *w, size_t n_groups, struct conv_build **o
 {
 	struct registry reg = { xcalloc(n_groups + 1, sizeof *reg.v), xcalloc(n_groups + 1, sizeof *reg.n) };
 	struct conv_build *convs = NULL;
-	size_t n_convs = 0, *idx = xmalloc((w->n ? w->n : 1) * sizeof *idx);
-	for (size_t i = 0; i < w->n; i++)
-		idx[i] = i;
-	qsort_r(idx, w->n, sizeof *idx, tree_cmp, w);
+	size_t n_convs = 0, *idx = tree_order(w);
 	long cur = -1;
 	for (size_t k = 0; k < w->n; k++) {
 		size_t i = idx[k], root = w->root[i];
@@ -452,7 +509,8 @@ void thread_build(const struct config *cfg, const struct logical_set *set,
 		  const struct classification *cls, struct thread_result *out)
 {
 	size_t n = set->n, m = n ? n : 1;
-	struct work w = { cfg, set, cls, n, xmalloc(m * sizeof(size_t)), xmalloc(m * sizeof(long)),
+	struct work w = { cfg, set, cls, n, xmalloc(m * sizeof(size_t)), xmalloc(m * sizeof(size_t)),
+			  xmalloc(m * sizeof(long)),
 			  xmalloc(m * sizeof(size_t)), xmalloc(m * sizeof(long)),
 			  xcalloc(m, sizeof(enum thread_link)), NULL, 0 };
 	rank_messages(&w);
@@ -468,6 +526,7 @@ void thread_build(const struct config *cfg, const struct logical_set *set,
 	finish(&w, cb, n_convs, out);
 	free(cb);
 	free(w.rank);
+	free(w.order);
 	free(w.parent);
 	free(w.root);
 	free(w.subj_group);

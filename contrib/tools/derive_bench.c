@@ -134,6 +134,16 @@ static uint64_t checksum(const struct derived *d)
 	return k.h;
 }
 
+/* CPU seconds of this process (user + system): with other load on the
+ * machine, a steadier figure than the wall clock. */
+static double cpu_s(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static double peak_mib(void)
 {
 	struct rusage ru;
@@ -150,7 +160,7 @@ static int run(struct store *s, const struct config *cfg, const struct calendar_
 	int st = store_begin(s, &err);
 	if (st == STORE_OK)
 		st = derive_exec(s, "read-only transaction", "SET TRANSACTION READ ONLY", 0, NULL, &err);
-	double t0 = derive_mono();
+	double t0 = derive_mono(), c0 = cpu_s();
 	if (st == STORE_OK)
 		st = derive_load(s, NULL, NULL, &L, &err);
 	if (st != STORE_OK) {
@@ -159,7 +169,7 @@ static int run(struct store *s, const struct config *cfg, const struct calendar_
 		store_rollback(s);
 		return -1;
 	}
-	double t1 = derive_mono(), load_peak = peak_mib();
+	double t1 = derive_mono(), c1 = cpu_s(), load_peak = peak_mib();
 	if (derive_all(cfg, cals, L.s, L.n, AS_OF_EVERYTHING, &d, &err) < 0) {
 		fprintf(stderr, "derive_bench: %s\n", err);
 		free(err);
@@ -167,11 +177,11 @@ static int run(struct store *s, const struct config *cfg, const struct calendar_
 		store_rollback(s);
 		return -1;
 	}
-	double t2 = derive_mono();
-	printf("load %.2f s, derive %.2f s; %zu sightings, %zu messages, %zu conversations, "
+	double t2 = derive_mono(), c2 = cpu_s();
+	printf("load %.2f s (cpu %.2f), derive %.2f s (cpu %.2f); %zu sightings, %zu messages, %zu conversations, "
 	       "%zu requests; peak RSS %.0f MiB after load, %.0f MiB after derive; "
 	       "checksum %016" PRIx64 "\n",
-	       t1 - t0, t2 - t1, L.n, d.set.n, d.thr.n_convs, d.req.n, load_peak, peak_mib(), checksum(&d));
+	       t1 - t0, c1 - c0, t2 - t1, c2 - c1, L.n, d.set.n, d.thr.n_convs, d.req.n, load_peak, peak_mib(), checksum(&d));
 	fflush(stdout);
 	derived_free(&d);
 	derive_loaded_free(&L);
@@ -181,7 +191,7 @@ static int run(struct store *s, const struct config *cfg, const struct calendar_
 
 int main(int argc, char **argv)
 {
-	struct cli cli = { NULL, -1 };
+	struct cli cli = { NULL, getenv("DERIVE_BENCH_DEBUG") ? 1 : -1 };
 	int runs = 1, opt, code = 0;
 	while ((opt = getopt(argc, argv, "c:n:")) != -1) {
 		if (opt == 'c')

@@ -355,6 +355,43 @@ static void classify__reply_cc_shared_mailbox_is_one_message(void)
 	fx_config_free(&c);
 }
 
+/* The set is sorted by Message-ID byte by byte (strcmp) and unique, also
+ * for ids that share long prefixes, end inside the first 16 bytes, or
+ * carry bytes above 0x7f; duplicates fold whatever the input order. */
+static void classify__fold_orders_ids_bytewise(void)
+{
+	static const char *const ids[] = {
+		"AM0PR07MB4E897C6597B38@AM0PR07MB3750.eurprd03.prod.outlook.com",
+		"AM0PR07MB4E897C6597B38@AM0PR07MB3750.eurprd03.prod.outlook.co",
+		"AM0PR07MB4E897C6597B39@AM0PR07MB3750.eurprd03.prod.outlook.com",
+		"AM0PR07MB4E897C6", "AM0PR07MB4E897C", "AM0PR07MB4E897C65", "AM0PR07M", "AM0PR07", "a",
+		"b\xc3\xb8@x", "b\x7f@x", "AM0PR07MB4E897C6597B38@AM0PR07MB3750.eurprd03.prod.outlook.com",
+		"AM0PR07MB4E897C6", "a",
+	};
+	enum { N = sizeof ids / sizeof *ids };
+	struct message m[N];
+	struct sighting sg[N];
+	memset(m, 0, sizeof m);
+	for (size_t i = 0; i < N; i++) {
+		size_t j = (i * 5) % N; /* a shuffled order: 5 and N are coprime */
+		m[i].message_id = (char *)ids[j];
+		m[i].uid = (uint32_t)i + 1;
+		sg[i] = (struct sighting){ &m[i], "INBOX", "INBOX", ROLE_INBOUND };
+	}
+	struct logical_set set;
+	logical_fold(sg, N, &set);
+	CU_ASSERT_EQUAL(set.n, N - 3); /* three ids were given twice */
+	for (size_t i = 1; i < set.n; i++)
+		CU_ASSERT_TRUE(strcmp(set.v[i - 1].message_id, set.v[i].message_id) < 0);
+	size_t twice = 0;
+	for (size_t i = 0; i < set.n; i++) {
+		CU_ASSERT_FALSE(set.v[i].own_id);
+		twice += set.v[i].n_sightings == 2;
+	}
+	CU_ASSERT_EQUAL(twice, 3);
+	logical_set_free(&set);
+}
+
 static void classify__arrival_time_rule(void)
 {
 	struct config *c = cfg_std(UNKNOWN_TRACK);
@@ -428,6 +465,7 @@ int main(void)
 	CU_add_test(s, "classify__unknown_sender_track_or_ignore", classify__unknown_sender_track_or_ignore);
 	CU_add_test(s, "classify__noise_table", classify__noise_table);
 	CU_add_test(s, "classify__reason_text", classify__reason_text);
+	CU_add_test(s, "classify__fold_orders_ids_bytewise", classify__fold_orders_ids_bytewise);
 	CU_add_test(s, "classify__reply_cc_shared_mailbox_is_one_message",
 		    classify__reply_cc_shared_mailbox_is_one_message);
 	CU_add_test(s, "classify__arrival_time_rule", classify__arrival_time_rule);

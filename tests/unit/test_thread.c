@@ -108,6 +108,38 @@ static void story(struct fx_box *b)
 #define A4 "AM0PR02MB5555C3@AM0PR02MB5555.eurprd02.prod.outlook.com"
 #define G1 "CAJx9f=Q1w2e3r4t5y6u7i8o9p@mail.gmail.com"
 
+/* Each message's subject key is its normalised subject (NULL when that is
+ * empty), one pointer per distinct key. */
+static void thread__subject_keys(void)
+{
+	struct config *c = cfg_std();
+	struct fx_box b = { 0 };
+	struct fx_derived d;
+	story(&b);
+	fx_add(&b, &(struct fx_mail){ .id = "<empty@acme.no>", .from = "kari@acme.no", .to = "support@example.com",
+				      .subject = " Re:  ", .internaldate = "2026-04-05T08:00:00Z" });
+	fx_add(&b, &(struct fx_mail){ .id = "<none@acme.no>", .from = "kari@acme.no", .to = "support@example.com",
+				      .internaldate = "2026-04-05T09:00:00Z" });
+	fx_derive(c, b.s, b.n, &d);
+	for (size_t i = 0; i < d.set.n; i++) {
+		char *want = subject_normalise(d.set.v[i].hdr->subject);
+		if (*want) {
+			CU_ASSERT_STRING_EQUAL(d.thr.subject_key[i], want);
+		} else {
+			CU_ASSERT_PTR_NULL(d.thr.subject_key[i]);
+		}
+		free(want);
+	}
+	CU_ASSERT_PTR_NULL(d.thr.subject_key[fx_idx(&d, "empty@acme.no")]);
+	CU_ASSERT_PTR_NULL(d.thr.subject_key[fx_idx(&d, "none@acme.no")]);
+	CU_ASSERT_STRING_EQUAL(d.thr.subject_key[fx_idx(&d, A3)], "fakturafeil");
+	CU_ASSERT_PTR_EQUAL(d.thr.subject_key[fx_idx(&d, A3)], d.thr.subject_key[fx_idx(&d, F1)]);
+	CU_ASSERT_STRING_EQUAL(d.thr.subject_key[fx_idx(&d, G1)], "fakturafeil – haster");
+	fx_derived_free(&d);
+	fx_box_free(&b);
+	fx_config_free(&c);
+}
+
 static void thread__story(void)
 {
 	struct config *c = cfg_std();
@@ -394,6 +426,7 @@ int main(void)
 	CU_pSuite s = CU_add_suite("thread", NULL, NULL);
 	CU_add_test(s, "thread__subject_normalise", thread__subject_normalise);
 	CU_add_test(s, "thread__story", thread__story);
+	CU_add_test(s, "thread__subject_keys", thread__subject_keys);
 	CU_add_test(s, "thread__in_reply_to_beats_references", thread__in_reply_to_beats_references);
 	CU_add_test(s, "thread__window_edges", thread__window_edges);
 	CU_add_test(s, "thread__team_message_joins_by_recipient", thread__team_message_joins_by_recipient);
