@@ -146,7 +146,7 @@ void logical_fold(const struct sighting *s, size_t n, struct logical_set *out)
 	out->n = 0;
 	if (n == 0)
 		return;
-	struct keyed *k = xcalloc(n, sizeof *k);
+	struct keyed *k = xmalloc(n * sizeof *k);
 	for (size_t i = 0; i < n; i++) {
 		k[i].s = &s[i];
 		k[i].own = !s[i].msg->message_id || !*s[i].msg->message_id;
@@ -154,13 +154,12 @@ void logical_fold(const struct sighting *s, size_t n, struct logical_set *out)
 		prefix_of(k[i].id, k[i].pre);
 	}
 	qsort(k, n, sizeof *k, keyed_cmp);
-	out->v = xcalloc(n, sizeof *out->v);
+	out->v = xmalloc(n * sizeof *out->v); /* each written whole before it is read */
 	for (size_t i = 0, first = 0; i < n; i++) {
 		/* k[first] opened the current message; its id is the set's now */
 		if (i == 0 || id_cmp(&k[first], &k[i]) != 0) {
 			first = i;
-			out->v[out->n].message_id = k[i].id;
-			out->v[out->n++].own_id = k[i].own;
+			out->v[out->n++] = (struct logical_msg){ .message_id = k[i].id, .own_id = k[i].own };
 			k[i].own = false;
 		}
 		absorb(&out->v[out->n - 1], &k[i]);

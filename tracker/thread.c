@@ -106,6 +106,16 @@ const char *thread_link_name(enum thread_link l)
 
 /* ---- threading ---- */
 
+/* Zeroed memory whose first touch is a write: calloc's fresh pages are
+ * mapped on the first read and copied on the first write, two faults a
+ * page for arrays that are read (counted, probed) before they are written. */
+static void *zeroed(size_t n, size_t size)
+{
+	void *p = xmalloc(n * size);
+	memset(p, 0, n * size);
+	return p;
+}
+
 struct work {
 	const struct config *cfg;
 	const struct logical_set *set;
@@ -199,7 +209,7 @@ static void index_ids(struct work *w)
 	size_t cap = 16;
 	while (cap < 2 * w->n)
 		cap *= 2;
-	w->ids = xcalloc(cap, sizeof *w->ids);
+	w->ids = zeroed(cap, sizeof *w->ids);
 	w->ids_mask = cap - 1;
 	for (size_t i = 0; i < w->n; i++) {
 		uint32_t h = id_hash(w->set->v[i].message_id);
@@ -263,7 +273,7 @@ static long walk(struct work *w, size_t i, unsigned char *state, size_t *path, s
  * earliest message, which then becomes the root. */
 static void find_roots(struct work *w)
 {
-	unsigned char *state = xcalloc(w->n ? w->n : 1, 1);
+	unsigned char *state = zeroed(w->n ? w->n : 1, 1);
 	size_t *path = xmalloc((w->n ? w->n : 1) * sizeof *path), top;
 	for (size_t i = 0; i < w->n; i++) {
 		if (state[i])
@@ -300,7 +310,7 @@ static size_t group_subjects(struct work *w, struct thread_result *out)
 	char *buf = NULL;
 	size_t cap = 0;
 	out->keys = strpool_new();
-	out->subject_key = xcalloc(w->n ? w->n : 1, sizeof *out->subject_key);
+	out->subject_key = zeroed(w->n ? w->n : 1, sizeof *out->subject_key);
 	for (size_t i = 0; i < w->n; i++) {
 		const char *subject = w->set->v[i].hdr->subject;
 		size_t len = subject ? strlen(subject) : 0;
@@ -414,7 +424,7 @@ static void reg_add(struct registry *reg, long g, size_t conv)
 static size_t *tree_order(const struct work *w)
 {
 	size_t m = w->n ? w->n : 1;
-	size_t *idx = xmalloc(m * sizeof *idx), *next = xcalloc(m, sizeof *next), pos = 0;
+	size_t *idx = xmalloc(m * sizeof *idx), *next = zeroed(m, sizeof *next), pos = 0;
 	for (size_t i = 0; i < w->n; i++)
 		next[w->root[i]]++; /* tree sizes, by root */
 	for (size_t r = 0; r < w->n; r++) {
@@ -439,7 +449,7 @@ static size_t *tree_order(const struct work *w)
  * into a conversation; returns the number of conversations built. */
 static size_t place_trees(struct work *w, size_t n_groups, struct conv_build **out)
 {
-	struct registry reg = { xcalloc(n_groups + 1, sizeof *reg.v), xcalloc(n_groups + 1, sizeof *reg.n) };
+	struct registry reg = { zeroed(n_groups + 1, sizeof *reg.v), zeroed(n_groups + 1, sizeof *reg.n) };
 	struct conv_build *convs = NULL;
 	size_t n_convs = 0, *idx = tree_order(w);
 	long cur = -1;
