@@ -105,10 +105,39 @@ static void strlist_add_unique(struct strlist *l, const char *s)
 	l->v[l->n++] = (char *)s;
 }
 
-/* The strings are the sightings': only the array is the set's. */
-static void strlist_free(struct strlist *l)
+/* A list that strlist_add_unique() would copy as it is: shared instead. */
+static bool shareable(const struct strlist *l)
 {
-	free(l->v);
+	if (l->n > MSG_MAX_LIST_ITEMS)
+		return false;
+	for (size_t i = 0; i < l->n; i++) {
+		if (!l->v[i])
+			return false;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(l->v[i], l->v[j]) == 0)
+				return false;
+	}
+	return true;
+}
+
+/* Turns a shared list into an owned copy with the room strlist_add_unique()
+ * expects (the next power of two). */
+static void own_list(struct strlist *l)
+{
+	size_t cap = 1;
+	while (cap < l->n)
+		cap *= 2;
+	char **v = xmalloc(cap * sizeof *v);
+	if (l->n)
+		memcpy(v, l->v, l->n * sizeof *v);
+	l->v = v;
+}
+
+/* The strings are the sightings': only the array is the set's, if that. */
+static void strlist_free(struct strlist *l, bool owned)
+{
+	if (owned)
+		free(l->v);
 	l->v = NULL;
 	l->n = 0;
 }
@@ -123,7 +152,8 @@ static void earliest(time_t *slot, time_t t)
 static void absorb(struct logical_msg *lm, const struct keyed *k)
 {
 	const struct message *m = k->s->msg;
-	if (lm->n_sightings++ == 0) {
+	bool first = lm->n_sightings++ == 0;
+	if (first) {
 		lm->hdr = m;
 		lm->mailbox = k->s->mailbox;
 	}
@@ -133,6 +163,19 @@ static void absorb(struct logical_msg *lm, const struct keyed *k)
 	} else {
 		lm->seen_sent = true;
 		earliest(&lm->sent_internaldate, m->internaldate);
+	}
+	/* Most messages have one sighting: their lists are the sighting's. */
+	if (first && shareable(&m->to_addrs) && shareable(&m->cc_addrs)) {
+		lm->to = m->to_addrs;
+		lm->cc = m->cc_addrs;
+		return;
+	}
+	if (!lm->lists_owned) {
+		if (!first) {
+			own_list(&lm->to);
+			own_list(&lm->cc);
+		}
+		lm->lists_owned = true;
 	}
 	for (size_t i = 0; i < m->to_addrs.n; i++)
 		strlist_add_unique(&lm->to, m->to_addrs.v[i]);
@@ -176,8 +219,8 @@ void logical_set_free(struct logical_set *set)
 	for (size_t i = 0; i < set->n; i++) {
 		if (set->v[i].own_id)
 			free(set->v[i].message_id);
-		strlist_free(&set->v[i].to);
-		strlist_free(&set->v[i].cc);
+		strlist_free(&set->v[i].to, set->v[i].lists_owned);
+		strlist_free(&set->v[i].cc, set->v[i].lists_owned);
 	}
 	free(set->v);
 	set->v = NULL;

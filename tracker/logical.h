@@ -30,9 +30,11 @@ struct logical_msg {
 	bool seen_inbound, seen_sent;
 	time_t inbound_internaldate; /* earliest INTERNALDATE in an inbound folder; 0 unknown */
 	time_t sent_internaldate;    /* earliest INTERNALDATE in a sent folder; 0 unknown */
-	/* Union over sightings, deduplicated; the array is owned, the strings
-	 * are the sightings' messages'. */
+	/* Union over sightings, deduplicated. The strings are the sightings'
+	 * messages'; the arrays too (one sighting's lists, shared) unless
+	 * lists_owned. */
 	struct strlist to, cc;
+	bool lists_owned;
 	size_t n_sightings;
 };
 

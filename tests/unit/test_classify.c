@@ -392,6 +392,42 @@ static void classify__fold_orders_ids_bytewise(void)
 	logical_set_free(&set);
 }
 
+/* To/Cc of a logical message: one sighting's lists as they are (shared
+ * when free of duplicates), merged without duplicates over sightings. */
+static void classify__fold_merges_recipient_lists(void)
+{
+	char *one[] = { "kari@acme.no", "ola@acme.no" }, *dup[] = { "a@x.no", "b@x.no", "a@x.no" },
+	     *other[] = { "ola@acme.no", "per@acme.no" }, *cc[] = { "c@x.no" };
+	struct message m[4] = {
+		{ .message_id = "1@t", .uid = 1, .to_addrs = { one, 2 }, .cc_addrs = { cc, 1 } },
+		{ .message_id = "2@t", .uid = 2, .to_addrs = { dup, 3 } },
+		{ .message_id = "3@t", .uid = 3, .to_addrs = { one, 2 } },
+		{ .message_id = "3@t", .uid = 4, .to_addrs = { other, 2 }, .cc_addrs = { cc, 1 } },
+	};
+	struct sighting sg[4];
+	for (size_t i = 0; i < 4; i++)
+		sg[i] = (struct sighting){ &m[i], "INBOX", "INBOX", ROLE_INBOUND };
+	struct logical_set set;
+	logical_fold(sg, 4, &set);
+	CU_ASSERT_EQUAL_FATAL(set.n, 3);
+	CU_ASSERT_FALSE(set.v[0].lists_owned);
+	CU_ASSERT_PTR_EQUAL(set.v[0].to.v, m[0].to_addrs.v);
+	CU_ASSERT_EQUAL(set.v[0].cc.n, 1);
+	CU_ASSERT_TRUE(set.v[1].lists_owned); /* a@x.no twice */
+	CU_ASSERT_EQUAL_FATAL(set.v[1].to.n, 2);
+	CU_ASSERT_STRING_EQUAL(set.v[1].to.v[0], "a@x.no");
+	CU_ASSERT_STRING_EQUAL(set.v[1].to.v[1], "b@x.no");
+	CU_ASSERT_TRUE(set.v[2].lists_owned); /* two sightings */
+	CU_ASSERT_EQUAL_FATAL(set.v[2].to.n, 3);
+	CU_ASSERT_STRING_EQUAL(set.v[2].to.v[0], "kari@acme.no");
+	CU_ASSERT_STRING_EQUAL(set.v[2].to.v[1], "ola@acme.no");
+	CU_ASSERT_STRING_EQUAL(set.v[2].to.v[2], "per@acme.no");
+	CU_ASSERT_EQUAL(set.v[2].cc.n, 1);
+	CU_ASSERT_PTR_NOT_EQUAL(set.v[2].to.v, one); /* the sighting's list is untouched */
+	CU_ASSERT_EQUAL(m[2].to_addrs.n, 2);
+	logical_set_free(&set);
+}
+
 static void classify__arrival_time_rule(void)
 {
 	struct config *c = cfg_std(UNKNOWN_TRACK);
@@ -466,6 +502,7 @@ int main(void)
 	CU_add_test(s, "classify__noise_table", classify__noise_table);
 	CU_add_test(s, "classify__reason_text", classify__reason_text);
 	CU_add_test(s, "classify__fold_orders_ids_bytewise", classify__fold_orders_ids_bytewise);
+	CU_add_test(s, "classify__fold_merges_recipient_lists", classify__fold_merges_recipient_lists);
 	CU_add_test(s, "classify__reply_cc_shared_mailbox_is_one_message",
 		    classify__reply_cc_shared_mailbox_is_one_message);
 	CU_add_test(s, "classify__arrival_time_rule", classify__arrival_time_rule);
