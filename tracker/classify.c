@@ -192,10 +192,11 @@ bool classify_reason(const struct classification *c, char *buf, size_t size)
 	return true;
 }
 
-static const char *first_outside(const struct config *cfg, const struct strlist *l)
+static const char *first_outside(const struct config *cfg, struct customer_index *ix,
+				 const struct strlist *l)
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (!address_is_team(cfg, l->v[i]))
+		if (!address_is_team_memo(cfg, ix, l->v[i]))
 			return l->v[i];
 	return NULL;
 }
@@ -203,22 +204,22 @@ static const char *first_outside(const struct config *cfg, const struct strlist 
 /* For mail from the team: whom it is for (SPEC §4.3: first To then Cc
  * recipient matching a customer; failing that the first outside address,
  * as an unassigned party). */
-static void team_party(const struct config *cfg, const struct customer_index *ix,
+static void team_party(const struct config *cfg, struct customer_index *ix,
 		       const struct logical_msg *lm, struct classification *out)
 {
 	const struct strlist *lists[2] = { &lm->to, &lm->cc };
 	for (int k = 0; k < 2; k++)
 		for (size_t i = 0; i < lists[k]->n; i++) {
 			const char *a = lists[k]->v[i];
-			if (address_is_team(cfg, a))
+			if (address_is_team_memo(cfg, ix, a))
 				continue;
-			out->customer = address_customer_ix(cfg, ix, a);
+			out->customer = address_customer_memo(cfg, ix, a);
 			if (out->customer)
 				return;
 		}
-	out->unassigned_addr = first_outside(cfg, &lm->to);
+	out->unassigned_addr = first_outside(cfg, ix, &lm->to);
 	if (!out->unassigned_addr)
-		out->unassigned_addr = first_outside(cfg, &lm->cc);
+		out->unassigned_addr = first_outside(cfg, ix, &lm->cc);
 }
 
 void classify_message(const struct config *cfg, const struct logical_msg *lm,
@@ -227,17 +228,17 @@ void classify_message(const struct config *cfg, const struct logical_msg *lm,
 	classify_message_ix(cfg, NULL, lm, out);
 }
 
-void classify_message_ix(const struct config *cfg, const struct customer_index *ix,
+void classify_message_ix(const struct config *cfg, struct customer_index *ix,
 			 const struct logical_msg *lm, struct classification *out)
 {
 	const struct message *m = lm->hdr;
 	memset(out, 0, sizeof *out);
-	out->from_team = address_is_team(cfg, m->from_addr);
+	out->from_team = address_is_team_memo(cfg, ix, m->from_addr);
 	if (out->from_team) {
 		team_party(cfg, ix, lm, out);
 		out->cls = out->customer || out->unassigned_addr ? MSG_TEAM : MSG_INTERNAL;
 	} else {
-		out->customer = address_customer_ix(cfg, ix, m->from_addr);
+		out->customer = address_customer_memo(cfg, ix, m->from_addr);
 		if (out->customer)
 			out->cls = MSG_CUSTOMER;
 		else {

@@ -84,8 +84,15 @@ struct customer_index *customer_index_build(const struct config *cfg);
 void customer_index_free(struct customer_index **ix);
 const struct cfg_customer *address_customer_ix(const struct config *cfg, const struct customer_index *ix,
 					       const char *addr);
-void classify_message_ix(const struct config *cfg, const struct customer_index *ix,
+void classify_message_ix(const struct config *cfg, struct customer_index *ix,
 			 const struct logical_msg *lm, struct classification *out);
+/* address_is_team() and address_customer(), remembered per address pointer
+ * for the index's lifetime: addresses loaded from the store are interned,
+ * so a million messages ask about a few thousand pointers. The strings
+ * must not change while the index lives. ix NULL: the plain functions. */
+bool address_is_team_memo(const struct config *cfg, struct customer_index *ix, const char *addr);
+const struct cfg_customer *address_customer_memo(const struct config *cfg, struct customer_index *ix,
+						 const char *addr);
 
 /* Stable lower-case names for storage and reports. */
 const char *msg_class_name(enum msg_class c);

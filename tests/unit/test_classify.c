@@ -39,6 +39,14 @@ static void classify__customer_index_same_as_linear(void)
 				"third.se", NULL };
 	for (size_t i = 0; i < sizeof addrs / sizeof *addrs; i++)
 		CU_ASSERT_PTR_EQUAL(address_customer_ix(c, ix, addrs[i]), address_customer(c, addrs[i]));
+	/* remembered per pointer: the second round answers from the memo */
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < sizeof addrs / sizeof *addrs; i++) {
+			CU_ASSERT_PTR_EQUAL(address_customer_memo(c, ix, addrs[i]), address_customer(c, addrs[i]));
+			CU_ASSERT_EQUAL(address_is_team_memo(c, ix, addrs[i]), address_is_team(c, addrs[i]));
+			CU_ASSERT_EQUAL(address_is_team_memo(c, NULL, addrs[i]), address_is_team(c, addrs[i]));
+		}
+	CU_ASSERT_TRUE(address_is_team_memo(c, ix, "Support@Example.com"));
 	/* spot checks of what both give */
 	CU_ASSERT_PTR_EQUAL(address_customer_ix(c, ix, "Boss@Other.No"), &c->customers[0]);
 	CU_ASSERT_PTR_EQUAL(address_customer_ix(c, ix, "x@other.no"), &c->customers[1]);
