@@ -137,11 +137,8 @@ static const char sql_load_some[] =
 	"JOIN replyclock.messages m ON m.conversation_id = c.id)";
 
 /* Rows per FETCH: a few MB of result at a time. */
-#define FETCH_ROWS 20000
-#define STR_(x) #x
-#define STR(x) STR_(x)
+size_t derive_load_fetch_rows = 20000;
 static const char sql_declare[] = "DECLARE rc_derive_load NO SCROLL CURSOR FOR ";
-static const char sql_fetch[] = "FETCH " STR(FETCH_ROWS) " FROM rc_derive_load";
 static const char sql_close[] = "CLOSE rc_derive_load";
 
 /* Copying one result's rows out: the pool and a scratch list. */
@@ -325,14 +322,21 @@ static int load_all_chunked(struct store *s, struct loader *ld, char **err)
 	PQclear(r);
 	if (!r)
 		return st;
-	if (!PQsendQuery(s->conn, sql_fetch))
+	size_t rows = derive_load_fetch_rows ? derive_load_fetch_rows : 1;
+	char *fetch = xasprintf("FETCH %zu FROM rc_derive_load", rows);
+	if (!PQsendQuery(s->conn, fetch)) {
+		free(fetch);
 		return store_fail(s, NULL, op, err);
+	}
 	for (;;) {
-		if (!(r = take_result(s, op, PGRES_TUPLES_OK, &st, err)))
+		if (!(r = take_result(s, op, PGRES_TUPLES_OK, &st, err))) {
+			free(fetch);
 			return st;
-		bool last = PQntuples(r) < FETCH_ROWS;
-		if (!last && !PQsendQuery(s->conn, sql_fetch)) {
+		}
+		bool last = (size_t)PQntuples(r) < rows;
+		if (!last && !PQsendQuery(s->conn, fetch)) {
 			PQclear(r);
+			free(fetch);
 			return store_fail(s, NULL, op, err);
 		}
 		load_rows(ld, s, r);
@@ -340,6 +344,7 @@ static int load_all_chunked(struct store *s, struct loader *ld, char **err)
 		if (last)
 			break;
 	}
+	free(fetch);
 	r = store_exec(s, op, sql_close, 0, NULL, PGRES_COMMAND_OK, &st, err);
 	PQclear(r);
 	return st;

@@ -24,6 +24,9 @@ struct loaded {
  * convs (of conversation ids), the sightings of those messages and of
  * every message stored in those conversations. */
 int derive_load(struct store *s, const char *ids, const char *convs, struct loaded *L, char **err);
+/* Rows per FETCH when every sighting is loaded (inside a transaction, through
+ * a cursor); tests make it small to cross chunk boundaries with few rows. */
+extern size_t derive_load_fetch_rows;
 void derive_loaded_free(struct loaded *L);
 /* Inserts the messages, conversations and requests of d. */
 int derive_write_rows(struct store *s, const struct config *cfg, const struct derived *d, char **err);

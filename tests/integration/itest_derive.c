@@ -12,6 +12,7 @@
 #include "tracker/config.h"
 #include "tracker/derive.h"
 #include "tracker/derive_store.h"
+#include "tracker/derive_store_p.h"
 #include "tracker/store.h"
 #include "tracker/util.h"
 
@@ -260,7 +261,12 @@ static void derive__recompute_twice_changes_nothing(void)
 	char *before = query(q_requests);
 	char *msgs = query("SELECT * FROM replyclock.messages ORDER BY message_id");
 	char *convs = query("SELECT * FROM replyclock.conversations ORDER BY id");
+	/* loaded 2 rows at a time: many FETCHes, one always in flight */
+	size_t saved = derive_load_fetch_rows;
+	derive_load_fetch_rows = 2;
 	recompute(&stats);
+	derive_load_fetch_rows = saved;
+	CU_ASSERT(stats.sightings > 2 * 3);
 	char *after = query(q_requests);
 	char *msgs2 = query("SELECT * FROM replyclock.messages ORDER BY message_id");
 	char *convs2 = query("SELECT * FROM replyclock.conversations ORDER BY id");
