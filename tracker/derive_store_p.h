@@ -1,4 +1,4 @@
-/* Private to tracker/derive_store.c and tracker/derive_mirror.c. */
+/* Private to the derived layer's store files (tracker/derive_*.c) and their tests. */
 #ifndef RC_DERIVE_STORE_P_H
 #define RC_DERIVE_STORE_P_H
 
