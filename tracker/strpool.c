@@ -102,7 +102,10 @@ static uint32_t hash_of(const char *s, size_t n)
 static void grow(struct strpool *p)
 {
 	size_t cap = p->cap ? 2 * p->cap : 1024;
-	struct slot *v = xcalloc(cap, sizeof *v);
+	/* Written before read: calloc's fresh pages would be faulted in twice
+	 * (mapped on the first probe, copied on the first insert). */
+	struct slot *v = xmalloc(cap * sizeof *v);
+	memset(v, 0, cap * sizeof *v);
 	for (size_t i = 0; i < p->cap; i++) {
 		if (!p->slots[i].s)
 			continue;
