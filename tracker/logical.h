@@ -24,18 +24,17 @@ struct logical_msg {
 	/* The Message-ID: a sighting's (not owned), or a synthetic one when no
 	 * sighting had one (then owned: own_id). */
 	char *message_id;
-	bool own_id;
 	const struct message *hdr;   /* headers of the representative sighting (not owned) */
 	const char *mailbox;         /* mailbox of the representative (not owned) */
-	bool seen_inbound, seen_sent;
 	time_t inbound_internaldate; /* earliest INTERNALDATE in an inbound folder; 0 unknown */
 	time_t sent_internaldate;    /* earliest INTERNALDATE in a sent folder; 0 unknown */
 	/* Union over sightings, deduplicated. The strings are the sightings'
 	 * messages'; the arrays too (one sighting's lists, shared) unless
 	 * lists_owned. */
 	struct strlist to, cc;
-	bool lists_owned;
 	size_t n_sightings;
+	bool seen_inbound, seen_sent;
+	bool own_id, lists_owned;    /* together: a million of these, no padding between */
 };
 
 /* Sorted by message_id (strcmp), unique. */
