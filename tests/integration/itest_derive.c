@@ -220,6 +220,12 @@ static void derive__recompute_fills_sla_requests(void)
 				    "internal|NULL|NULL|q4@unknown.org|references\n"
 				    "noise|auto_submitted|Auto-Submitted: auto-replied|q1@acme.no|in_reply_to\n");
 	free(got);
+	/* the subject key as threading normalised it */
+	got = query("SELECT subject_key FROM replyclock.messages "
+		    "WHERE message_id IN ('q1@acme.no', 'a1@example.com', 'a3@example.com', 'fw@example.com') "
+		    "ORDER BY message_id");
+	CU_ASSERT_STRING_EQUAL(got, "fakturafeil\ncontainer\ntilbud\nfakturafeil \"q1\", {urgent}\n");
+	free(got);
 	got = query("SELECT sightings, seen_inbound, seen_sent FROM replyclock.messages WHERE message_id = 'a3@example.com'");
 	CU_ASSERT_STRING_EQUAL(got, "2|t|t\n");
 	free(got);
