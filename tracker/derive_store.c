@@ -344,7 +344,7 @@ static const char *party_customer(const struct cfg_customer *c, const char *addr
 static const char sql_messages[] =
 	"COPY replyclock.messages (message_id, mailbox, sightings, seen_inbound, seen_sent, "
 	"from_addr, subject, class, noise_reason, reason, from_team, customer, party_addr, at, "
-	"conversation_id, thread_link, refs, subject_key) FROM STDIN";
+	"conversation_id, thread_link, refs, subject_key, unresolved_refs) FROM STDIN";
 
 /* In-Reply-To then References, as one array literal. */
 static char *refs_literal(const struct message *m)
@@ -356,6 +356,37 @@ static char *refs_literal(const struct message *m)
 		pg_array_add(&b, m->in_reply_to);
 	for (size_t i = 0; i < m->references.n; i++)
 		pg_array_add(&b, m->references.v[i]);
+	pg_array_end(&b);
+	return strbuf_steal(&b);
+}
+
+static bool in_conversation(const struct derived *d, size_t i, const char *id)
+{
+	long k = logical_find(&d->set, id);
+	return k >= 0 && d->thr.conv_of[k] == d->thr.conv_of[i];
+}
+
+/* The refs of message i that name no message of its conversation, as an
+ * array literal; NULL when there are none (sql/005: the update looks
+ * stored messages up by these when a message they name arrives). */
+static char *unresolved_literal(const struct derived *d, size_t i)
+{
+	const struct message *m = d->set.v[i].hdr;
+	struct strbuf b;
+	strbuf_init(&b, 0);
+	if (m->in_reply_to && !in_conversation(d, i, m->in_reply_to)) {
+		pg_array_begin(&b);
+		pg_array_add(&b, m->in_reply_to);
+	}
+	for (size_t r = 0; r < m->references.n; r++) {
+		if (in_conversation(d, i, m->references.v[r]))
+			continue;
+		if (!b.len)
+			pg_array_begin(&b);
+		pg_array_add(&b, m->references.v[r]);
+	}
+	if (!b.len)
+		return NULL;
 	pg_array_end(&b);
 	return strbuf_steal(&b);
 }
@@ -386,6 +417,9 @@ static void message_row(struct copy *k, const struct derived *d, size_t i)
 	char *key = subject_normalise(lm->hdr->subject);
 	add_s(k, *key ? key : NULL);
 	free(key);
+	char *unresolved = unresolved_literal(d, i);
+	add_s(k, unresolved);
+	free(unresolved);
 }
 
 static const char sql_conversations[] =

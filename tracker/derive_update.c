@@ -136,12 +136,14 @@ static void find_touch(const struct config *cfg, const struct loaded *N, struct 
 
 /* (1): conversations holding a message named by the batch ($1) or naming
  * one of its ids ($2), with their party and every member's subject. Two
- * branches, so that each can use its index. */
+ * branches, so that each can use its index. A stored message that names a
+ * new one named it while it was unknown, so among its unresolved_refs
+ * (sql/005: far fewer than all refs). */
 static const char sql_ref_ids[] =
 	"SELECT conversation_id FROM replyclock.messages WHERE message_id = ANY($1::text[]) "
 	"UNION "
 	"SELECT m.conversation_id FROM unnest($2::text[]) AS n(id) "
-	"JOIN replyclock.messages m ON m.refs @> ARRAY[n.id]";
+	"JOIN replyclock.messages m ON m.unresolved_refs @> ARRAY[n.id]";
 /* A separate statement: joined to the one above, the planner expects
  * thousands of ids from the GIN lookups and scans every conversation. */
 static const char sql_ref_rows[] =
