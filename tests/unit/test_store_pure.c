@@ -1,5 +1,5 @@
 /* Unit tests of the store's pure helpers: failure classification, array
-  * literal quoting, UTF-8 repair, bytea hex and the binary COPY row layout. */
+ * literal quoting, UTF-8 repair, bytea hex and the binary COPY row layout. */
 #include "tracker/pg_copy_bin.h"
 #include "tracker/store_p.h"
 #include "tracker/util.h"
