@@ -4,7 +4,9 @@
 --    byte-wise (COLLATE "C"): they are not words of a language, and the
 --    database's default collation (en_US.UTF-8, C.UTF-8 ...) makes PostgreSQL
 --    sort them with strcoll and without abbreviated keys, which made building
---    and probing their indexes about twice as slow.
+--    and probing their indexes about twice as slow. The facts' message_id
+--    too: a comparison of two columns of different collations could not use
+--    either's index.
 -- 2. The GIN index on every message's refs (most of a recompute's index build
 --    time) gives way to one on unresolved_refs: only the ids a message names
 --    that are not in its own conversation. A new message can change a stored
@@ -24,6 +26,8 @@ DROP VIEW replyclock.sla_weekly;
 DROP VIEW replyclock.sla_requests;
 DROP INDEX replyclock.messages_refs_idx;
 
+ALTER TABLE replyclock.sightings
+	ALTER COLUMN message_id TYPE text COLLATE "C";
 ALTER TABLE replyclock.messages
 	ALTER COLUMN message_id TYPE text COLLATE "C",
 	ALTER COLUMN conversation_id TYPE text COLLATE "C",
