@@ -222,16 +222,21 @@ void derive_loaded_free(struct loaded *L)
 /* Bytes of row data handed to libpq at a time. */
 #define COPY_FLUSH (1 << 20)
 
-/* One COPY in progress: the current chunk of rows. */
+/* Rows being formatted: streamed to a COPY in progress (s set), or
+ * collected in b (s NULL) and filtered by keep. */
 struct copy {
 	struct store *s;
 	struct strbuf b;
 	bool failed;
 	const struct rc_zone *week_tz;
+	row_keep_fn keep;
+	void *keep_ctx;
 };
 
 static void copy_flush(struct copy *c)
 {
+	if (!c->s)
+		return;
 	if (!c->failed && c->b.len && PQputCopyData(c->s->conn, c->b.s, (int)c->b.len) != 1)
 		c->failed = true;
 	c->b.len = 0; /* the buffer is reused */
@@ -298,21 +303,34 @@ static void add_week(struct copy *c, time_t t, bool present)
 	pgbin_date(&c->b, days - weekday_from_days(days));
 }
 
-static void row_end(struct copy *c)
+/* The row began at offset start of the buffer. */
+static void row_end(struct copy *c, size_t start)
 {
+	if (c->keep && !c->keep(c->keep_ctx, c->b.s + start, c->b.len - start))
+		c->b.len = start;
 	if (c->b.len >= COPY_FLUSH)
 		copy_flush(c);
 }
+
+const char *const derived_table_name[DERIVED_TABLES] = { "replyclock.messages",
+							 "replyclock.conversations",
+							 "replyclock.requests" };
+/* In the order message_row, conversation_row and request_row write them. */
+const char *const derived_table_columns[DERIVED_TABLES] = {
+	"message_id, mailbox, sightings, seen_inbound, seen_sent, from_addr, subject, class, "
+	"noise_reason, reason, from_team, customer, party_addr, at, conversation_id, thread_link, refs, "
+	"subject_key, unresolved_refs",
+	"id, customer, unassigned_addr, has_customer_message, subject, first_at, last_at, messages",
+	"opened_message_id, conversation_id, customer, customer_name, mailbox, kind, subject, opened_at, "
+	"replied_message_id, replied_at, business_seconds, target_seconds, same_day_cutoff, due_at, "
+	"due_week, policy, calendar, calendar_digest, error",
+};
 
 static const char *party_customer(const struct cfg_customer *c, const char *addr)
 {
 	return c ? c->name : addr ? REQUESTS_UNASSIGNED_KEY : NULL;
 }
 
-static const char sql_messages[] =
-	"COPY replyclock.messages (message_id, mailbox, sightings, seen_inbound, seen_sent, "
-	"from_addr, subject, class, noise_reason, reason, from_team, customer, party_addr, at, "
-	"conversation_id, thread_link, refs, subject_key, unresolved_refs) FROM STDIN (FORMAT binary)";
 
 static bool in_conversation(const struct derived *d, size_t i, const char *id)
 {
@@ -374,9 +392,6 @@ static void message_row(struct copy *k, const struct derived *d, size_t i)
 		pgbin_null(b);
 }
 
-static const char sql_conversations[] =
-	"COPY replyclock.conversations (id, customer, unassigned_addr, has_customer_message, "
-	"subject, first_at, last_at, messages) FROM STDIN (FORMAT binary)";
 
 static void conversation_row(struct copy *k, const struct derived *d, size_t c)
 {
@@ -394,11 +409,6 @@ static void conversation_row(struct copy *k, const struct derived *d, size_t c)
 	pgbin_int4(b, (int32_t)cv->n_members);
 }
 
-static const char sql_requests[] =
-	"COPY replyclock.requests (opened_message_id, conversation_id, customer, customer_name, "
-	"mailbox, kind, subject, opened_at, replied_message_id, replied_at, business_seconds, "
-	"target_seconds, same_day_cutoff, due_at, due_week, policy, calendar, calendar_digest, error) "
-	"FROM STDIN (FORMAT binary)";
 
 static void request_row(struct copy *k, const struct derived *d, size_t i)
 {
@@ -430,20 +440,77 @@ static void request_row(struct copy *k, const struct derived *d, size_t i)
 
 typedef void (*row_fn)(struct copy *k, const struct derived *d, size_t i);
 
-/* Rows are written in `order` when given (indexes into the rows). */
-static int write_rows(struct store *s, const struct derived *d, size_t n, const size_t *order,
-		      const struct rc_zone *week_tz, row_fn fn, const char *op, const char *sql, char **err)
+static int cmp_conv_of(const void *a, const void *b, void *ctx)
+{
+	const struct derived *d = ctx;
+	size_t x = d->thr.conv_of[*(const size_t *)a], y = d->thr.conv_of[*(const size_t *)b];
+	return x < y ? -1 : x > y;
+}
+
+static void format_table(struct copy *k, const struct derived *d, int table)
+{
+	static const row_fn fns[DERIVED_TABLES] = { message_row, conversation_row, request_row };
+	size_t n = table == DERIVED_MESSAGES ? d->set.n : table == DERIVED_CONVERSATIONS ? d->thr.n_convs : d->req.n;
+	size_t *order = NULL;
+	if (table == DERIVED_MESSAGES) {
+		/* Messages go in conversation order (conversations are sorted by
+		 * id): in an update the (conversation_id, at) index then takes
+		 * each conversation's rows in one place. */
+		order = xmalloc((n ? n : 1) * sizeof *order);
+		for (size_t i = 0; i < n; i++)
+			order[i] = i;
+		qsort_r(order, n, sizeof *order, cmp_conv_of, (void *)d);
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t start = k->b.len;
+		fns[table](k, d, order ? order[i] : i);
+		row_end(k, start);
+	}
+	free(order);
+}
+
+void derive_format_rows(const struct derived *d, const struct rc_zone *week_tz, int table, struct strbuf *out,
+			row_keep_fn keep, void *ctx)
+{
+	struct copy k = { .b = *out, .week_tz = week_tz, .keep = keep, .keep_ctx = ctx };
+	format_table(&k, d, table);
+	*out = k.b;
+}
+
+static char *copy_sql(int table)
+{
+	return xasprintf("COPY %s (%s) FROM STDIN (FORMAT binary)", derived_table_name[table],
+			 derived_table_columns[table]);
+}
+
+static const char *const write_op[DERIVED_TABLES] = { "writing messages", "writing conversations",
+						     "writing requests" };
+
+int derive_copy_rows(struct store *s, int table, const struct strbuf *rows, char **err)
 {
 	struct copy k;
-	int st = copy_begin(&k, s, sql, op, err);
+	char *sql = copy_sql(table);
+	int st = copy_begin(&k, s, sql, write_op[table], err);
+	free(sql);
+	if (st != STORE_OK)
+		return st;
+	strbuf_append(&k.b, rows->s ? rows->s : "", rows->len);
+	return copy_end(&k, write_op[table], err);
+}
+
+/* Formats and streams every row of one table. */
+static int write_table(struct store *s, const struct derived *d, const struct rc_zone *week_tz, int table,
+		       char **err)
+{
+	struct copy k;
+	char *sql = copy_sql(table);
+	int st = copy_begin(&k, s, sql, write_op[table], err);
+	free(sql);
 	if (st != STORE_OK)
 		return st;
 	k.week_tz = week_tz;
-	for (size_t i = 0; i < n; i++) {
-		fn(&k, d, order ? order[i] : i);
-		row_end(&k);
-	}
-	return copy_end(&k, op, err);
+	format_table(&k, d, table);
+	return copy_end(&k, write_op[table], err);
 }
 
 /* Serialises writers of the derived layer (recompute vs. a poll's update). */
@@ -456,41 +523,32 @@ int derive_lock(struct store *s, char **err)
 	return r ? STORE_OK : st;
 }
 
-static int cmp_conv_of(const void *a, const void *b, void *ctx)
-{
-	const struct derived *d = ctx;
-	size_t x = d->thr.conv_of[*(const size_t *)a], y = d->thr.conv_of[*(const size_t *)b];
-	return x < y ? -1 : x > y;
-}
-
-int derive_write_rows(struct store *s, const struct config *cfg, const struct derived *d, char **err)
+struct rc_zone *derive_week_zone(const struct config *cfg, char **err)
 {
 	char *zerr = NULL;
 	struct rc_zone *tz = rc_zone_load(derive_report_tz(cfg), &zerr);
 	if (!tz) {
 		*err = xasprintf("[report] timezone %s: %s", derive_report_tz(cfg), zerr);
 		free(zerr);
-		return STORE_FINAL;
 	}
-	double t0 = derive_mono();
-	/* Messages go in conversation order (conversations are sorted by id):
-	 * in an update the (conversation_id, at) index then takes each
-	 * conversation's rows in one place (a recompute rebuilds it). */
-	size_t *order = xmalloc((d->set.n ? d->set.n : 1) * sizeof *order);
-	for (size_t i = 0; i < d->set.n; i++)
-		order[i] = i;
-	qsort_r(order, d->set.n, sizeof *order, cmp_conv_of, (void *)d);
-	int st = write_rows(s, d, d->set.n, order, tz, message_row, "writing messages", sql_messages, err);
-	free(order);
-	double t1 = derive_mono();
-	if (st == STORE_OK)
-		st = write_rows(s, d, d->thr.n_convs, NULL, tz, conversation_row, "writing conversations",
-				sql_conversations, err);
-	double t2 = derive_mono();
-	if (st == STORE_OK)
-		st = write_rows(s, d, d->req.n, NULL, tz, request_row, "writing requests", sql_requests, err);
+	return tz;
+}
+
+int derive_write_rows(struct store *s, const struct config *cfg, const struct derived *d, char **err)
+{
+	struct rc_zone *tz = derive_week_zone(cfg, err);
+	if (!tz)
+		return STORE_FINAL;
+	double t[DERIVED_TABLES + 1];
+	int st = STORE_OK;
+	t[0] = derive_mono();
+	for (int table = 0; table < DERIVED_TABLES; table++) {
+		if (st == STORE_OK)
+			st = write_table(s, d, tz, table, err);
+		t[table + 1] = derive_mono();
+	}
 	log_debug("derived rows written: %zu messages %.3f s, %zu conversations %.3f s, %zu requests %.3f s",
-		  d->set.n, t1 - t0, d->thr.n_convs, t2 - t1, d->req.n, derive_mono() - t2);
+		  d->set.n, t[1] - t[0], d->thr.n_convs, t[2] - t[1], d->req.n, t[3] - t[2]);
 	rc_zone_free(&tz);
 	return st;
 }
