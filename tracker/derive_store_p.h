@@ -44,6 +44,11 @@ void derive_format_rows(const struct derived *d, const struct rc_zone *week_tz, 
 			row_keep_fn keep, void *ctx);
 /* Writes rows formatted by derive_format_rows into the table with one COPY. */
 int derive_copy_rows(struct store *s, int table, const struct strbuf *rows, char **err);
+/* The incremental update's write (tracker/derive_diff.c): replaces the
+ * stored rows of the touched conversations (convs) and messages (ids, both
+ * text[] literals) by d's, writing only the rows that changed. */
+int derive_write_changed(struct store *s, const struct config *cfg, const struct derived *d, const char *convs,
+			 const char *ids, char **err);
 /* [report] timezone, which due_week is counted in (free with rc_zone_free). */
 struct rc_zone *derive_week_zone(const struct config *cfg, char **err);
 /* Takes the transaction-level lock that serialises writers of the derived layer. */
