@@ -13,6 +13,7 @@
 
 #include "tracker/derive_store_p.h"
 #include "tracker/log.h"
+#include "tracker/pg_copy_bin.h"
 #include "tracker/store_p.h"
 #include "tracker/tz.h"
 #include "tracker/util.h"
@@ -53,13 +54,6 @@ static int row_cmp(const void *pa, const void *pb)
 	return key_cmp(a->key, a->key_len, b->key, b->key_len);
 }
 
-static void put32(struct strbuf *b, uint32_t v)
-{
-	unsigned char c[4] = { (unsigned char)(v >> 24), (unsigned char)(v >> 16), (unsigned char)(v >> 8),
-			       (unsigned char)v };
-	strbuf_append(b, (const char *)c, 4);
-}
-
 static int load_stored(struct store *s, int table, const char *convs, const char *ids, struct stored *out,
 		       char **err)
 {
@@ -80,13 +74,10 @@ static int load_stored(struct store *s, int table, const char *convs, const char
 		struct strbuf b;
 		strbuf_init(&b, 0);
 		for (int c = 0; c < cols; c++) {
-			if (PQgetisnull(r, (int)i, c)) {
-				put32(&b, 0xffffffffu);
-				continue;
-			}
-			int len = PQgetlength(r, (int)i, c);
-			put32(&b, (uint32_t)len);
-			strbuf_append(&b, PQgetvalue(r, (int)i, c), (size_t)len);
+			if (PQgetisnull(r, (int)i, c))
+				pgbin_null(&b);
+			else
+				pgbin_raw(&b, PQgetvalue(r, (int)i, c), (size_t)PQgetlength(r, (int)i, c));
 		}
 		struct stored_row *row = &out->v[i];
 		row->key = PQgetvalue(r, (int)i, 0);

@@ -60,6 +60,12 @@ void pgbin_null(struct strbuf *b)
 	put32(b, 0xffffffffu);
 }
 
+void pgbin_raw(struct strbuf *b, const void *p, size_t len)
+{
+	put32(b, (uint32_t)len);
+	put(b, p, len);
+}
+
 bool utf8_valid_n(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;

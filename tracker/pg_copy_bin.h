@@ -22,6 +22,8 @@ void pgbin_trailer(struct strbuf *b);
 /* Starts a row of n fields. */
 void pgbin_row(struct strbuf *b, int n);
 void pgbin_null(struct strbuf *b);
+/* A field already in its type's binary send format (len bytes at p). */
+void pgbin_raw(struct strbuf *b, const void *p, size_t len);
 /* text; NULL pointer = SQL NULL. Invalid UTF-8 is replaced by U+FFFD (the
  * server would refuse the whole COPY). */
 void pgbin_text(struct strbuf *b, const char *v);
