@@ -1,7 +1,7 @@
 /* A full recompute's bulk write: empties the derived tables with TRUNCATE
  * and builds the big ones' indexes (primary keys included) once after the
  * rows are in, instead of maintaining them row by row (most of a recompute's time on a million
- * messages, the GIN index on refs above all).
+ * messages).
  *
  * Both take ACCESS EXCLUSIVE locks on the derived tables until the
  * recompute commits: readers of the views (reports, sla_weekly) wait for

@@ -84,9 +84,10 @@ void derive_config_digest(const struct config *cfg, const struct calendar_set *c
 	struct strbuf b;
 	char t1[32], t2[32];
 	strbuf_init(&b, 0);
-	/* v2: messages.subject_key (sql/004); rows derived by v1 lack it, so
-	 * the changed digest makes the next poll recompute them. */
-	strbuf_append(&b, "replyclock-derived-v2\n", 22);
+	/* v3: messages.unresolved_refs (sql/005; v2: subject_key, sql/004);
+	 * rows derived by an older version lack it, so the changed digest
+	 * makes the next poll recompute them. */
+	strbuf_append(&b, "replyclock-derived-v3\n", 22);
 	add_list(&b, "team", &cfg->team_addresses);
 	add_str(&b, "default_policy", cfg->defaults.policy);
 	strbuf_appendf(&b, "unknown=%d window=%ld arrival=%d\n", (int)cfg->defaults.unknown_senders,

@@ -10,6 +10,7 @@
 #include "tracker/derive.h"
 #include "tracker/derive_store_p.h"
 #include "tracker/log.h"
+#include "tracker/pg_copy_bin.h"
 #include "tracker/store_p.h"
 #include "tracker/thread.h"
 #include "tracker/tz.h"
@@ -29,26 +30,29 @@ const char *derive_report_tz(const struct config *cfg)
 	return cfg->report.timezone && *cfg->report.timezone ? cfg->report.timezone : "UTC";
 }
 
-/* ---- writing (COPY ... FROM STDIN, text format) ---- */
+/* ---- writing (COPY ... FROM STDIN, binary format: tracker/pg_copy_bin.h) ---- */
 
-/* Bytes of row text handed to libpq at a time. */
+/* Bytes of row data handed to libpq at a time. */
 #define COPY_FLUSH (1 << 20)
 
-/* One COPY in progress: the current chunk of rows, the column of the row. */
+/* Rows being formatted: streamed to a COPY in progress (s set), or
+ * collected in b (s NULL) and filtered by keep. */
 struct copy {
 	struct store *s;
 	struct strbuf b;
-	int col;
 	bool failed;
 	const struct rc_zone *week_tz;
+	row_keep_fn keep;
+	void *keep_ctx;
 };
 
 static void copy_flush(struct copy *c)
 {
+	if (!c->s)
+		return;
 	if (!c->failed && c->b.len && PQputCopyData(c->s->conn, c->b.s, (int)c->b.len) != 1)
 		c->failed = true;
-	strbuf_free(&c->b);
-	strbuf_init(&c->b, 0);
+	c->b.len = 0; /* the buffer is reused */
 }
 
 static int copy_begin(struct copy *c, struct store *s, const char *sql, const char *op, char **err)
@@ -57,17 +61,17 @@ static int copy_begin(struct copy *c, struct store *s, const char *sql, const ch
 	c->s = s;
 	strbuf_init(&c->b, 0);
 	PGresult *r = PQexec(s->conn, sql);
-	if (PQresultStatus(r) != PGRES_COPY_IN) {
-		strbuf_free(&c->b);
+	if (PQresultStatus(r) != PGRES_COPY_IN)
 		return store_fail(s, &r, op, err);
-	}
 	PQclear(r);
+	pgbin_header(&c->b);
 	return STORE_OK;
 }
 
 /* Ends the COPY (aborting it when a row could not be sent). */
 static int copy_end(struct copy *c, const char *op, char **err)
 {
+	pgbin_trailer(&c->b);
 	copy_flush(c);
 	strbuf_free(&c->b);
 	int st = STORE_OK;
@@ -84,43 +88,20 @@ static int copy_end(struct copy *c, const char *op, char **err)
 	return st;
 }
 
-static void add_s(struct copy *c, const char *v)
-{
-	if (c->col++)
-		strbuf_append(&c->b, "\t", 1);
-	if (v && !utf8_valid(v)) {
-		char *fixed = utf8_sanitize(v);
-		pg_copy_field(&c->b, fixed);
-		free(fixed);
-		return;
-	}
-	pg_copy_field(&c->b, v);
-}
-
-static void add_i(struct copy *c, long long v, bool present)
-{
-	char buf[32];
-	snprintf(buf, sizeof buf, "%lld", v);
-	add_s(c, present ? buf : NULL);
-}
-
-static void add_bool(struct copy *c, bool v)
-{
-	add_s(c, v ? "t" : "f");
-}
-
-/* An instant as timestamptz input in UTC. */
 static void add_t(struct copy *c, time_t t, bool present)
 {
-	struct tm tm;
-	char buf[48];
-	if (present && gmtime_r(&t, &tm) && tm.tm_year + 1900 > 0 && tm.tm_year + 1900 <= 9999) {
-		strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S+00", &tm);
-		add_s(c, buf);
-	} else if (present) /* out of the formatted range: let the server convert it */
-		add_s(c, "infinity");
+	if (present)
+		pgbin_timestamptz(&c->b, t);
 	else
-		add_s(c, NULL);
+		pgbin_null(&c->b);
+}
+
+static void add_i8(struct copy *c, int64_t v, bool present)
+{
+	if (present)
+		pgbin_int8(&c->b, v);
+	else
+		pgbin_null(&c->b);
 }
 
 /* The Monday (in the report time zone) of the ISO week holding t, as the
@@ -128,144 +109,220 @@ static void add_t(struct copy *c, time_t t, bool present)
 static void add_week(struct copy *c, time_t t, bool present)
 {
 	if (!present) {
-		add_s(c, NULL);
+		pgbin_null(&c->b);
 		return;
 	}
 	int64_t days = floor_div(rc_zone_to_local(c->week_tz, (int64_t)t), 86400);
-	days -= weekday_from_days(days);
-	int64_t y;
-	unsigned m, d;
-	civil_from_days(days, &y, &m, &d);
-	char buf[32];
-	snprintf(buf, sizeof buf, "%04lld-%02u-%02u", (long long)y, m, d);
-	add_s(c, buf);
+	pgbin_date(&c->b, days - weekday_from_days(days));
 }
 
-static void row_end(struct copy *c)
+/* The row began at offset start of the buffer. */
+static void row_end(struct copy *c, size_t start)
 {
-	strbuf_append(&c->b, "\n", 1);
-	c->col = 0;
+	if (c->keep && !c->keep(c->keep_ctx, c->b.s + start, c->b.len - start))
+		c->b.len = start;
 	if (c->b.len >= COPY_FLUSH)
 		copy_flush(c);
 }
+
+const char *const derived_table_name[DERIVED_TABLES] = { "replyclock.messages",
+							 "replyclock.conversations",
+							 "replyclock.requests" };
+/* In the order message_row, conversation_row and request_row write them. */
+const char *const derived_table_columns[DERIVED_TABLES] = {
+	"message_id, mailbox, sightings, seen_inbound, seen_sent, from_addr, subject, class, "
+	"noise_reason, reason, from_team, customer, party_addr, at, conversation_id, thread_link, refs, "
+	"subject_key, unresolved_refs",
+	"id, customer, unassigned_addr, has_customer_message, subject, first_at, last_at, messages",
+	"opened_message_id, conversation_id, customer, customer_name, mailbox, kind, subject, opened_at, "
+	"replied_message_id, replied_at, business_seconds, target_seconds, same_day_cutoff, due_at, "
+	"due_week, policy, calendar, calendar_digest, error",
+};
 
 static const char *party_customer(const struct cfg_customer *c, const char *addr)
 {
 	return c ? c->name : addr ? REQUESTS_UNASSIGNED_KEY : NULL;
 }
 
-static const char sql_messages[] =
-	"COPY replyclock.messages (message_id, mailbox, sightings, seen_inbound, seen_sent, "
-	"from_addr, subject, class, noise_reason, reason, from_team, customer, party_addr, at, "
-	"conversation_id, thread_link, refs, subject_key) FROM STDIN";
 
-/* In-Reply-To then References, as one array literal. */
-static char *refs_literal(const struct message *m)
+static bool in_conversation(const struct derived *d, size_t i, const char *id)
 {
-	struct strbuf b;
-	strbuf_init(&b, 0);
-	pg_array_begin(&b);
+	long k = logical_find(&d->set, id);
+	return k >= 0 && d->thr.conv_of[k] == d->thr.conv_of[i];
+}
+
+/* The ids message i names: In-Reply-To then References (the refs column),
+ * into all[]; those that name no message of its conversation into
+ * unresolved[] (sql/005: the update looks stored messages up by these when
+ * a message they name arrives). Returns the count of all[]. */
+static size_t split_refs(const struct derived *d, size_t i, const char **all, const char **unresolved,
+			 size_t *n_unresolved)
+{
+	const struct message *m = d->set.v[i].hdr;
+	size_t n = 0;
+	*n_unresolved = 0;
 	if (m->in_reply_to)
-		pg_array_add(&b, m->in_reply_to);
-	for (size_t i = 0; i < m->references.n; i++)
-		pg_array_add(&b, m->references.v[i]);
-	pg_array_end(&b);
-	return strbuf_steal(&b);
+		all[n++] = m->in_reply_to;
+	for (size_t r = 0; r < m->references.n && r < MSG_MAX_LIST_ITEMS; r++)
+		all[n++] = m->references.v[r];
+	for (size_t r = 0; r < n; r++)
+		if (!in_conversation(d, i, all[r]))
+			unresolved[(*n_unresolved)++] = all[r];
+	return n;
 }
 
 static void message_row(struct copy *k, const struct derived *d, size_t i)
 {
 	const struct logical_msg *lm = &d->set.v[i];
 	const struct classification *c = &d->cls[i];
-	add_s(k, lm->message_id);
-	add_s(k, lm->mailbox);
-	add_i(k, (long long)lm->n_sightings, true);
-	add_bool(k, lm->seen_inbound);
-	add_bool(k, lm->seen_sent);
-	add_s(k, lm->hdr->from_addr);
-	add_s(k, lm->hdr->subject);
-	add_s(k, msg_class_name(c->cls));
-	add_s(k, c->noise ? noise_reason_code(c->noise) : NULL);
+	struct strbuf *b = &k->b;
+	const char *all[MSG_MAX_LIST_ITEMS + 1], *unresolved[MSG_MAX_LIST_ITEMS + 1];
+	size_t n_unresolved, n_refs = split_refs(d, i, all, unresolved, &n_unresolved);
+	pgbin_row(b, 19);
+	pgbin_text(b, lm->message_id);
+	pgbin_text(b, lm->mailbox);
+	pgbin_int4(b, (int32_t)lm->n_sightings);
+	pgbin_bool(b, lm->seen_inbound);
+	pgbin_bool(b, lm->seen_sent);
+	pgbin_text(b, lm->hdr->from_addr);
+	pgbin_text(b, lm->hdr->subject);
+	pgbin_text(b, msg_class_name(c->cls));
+	pgbin_text(b, c->noise ? noise_reason_code(c->noise) : NULL);
 	char reason[CLASSIFY_REASON_MAX];
-	add_s(k, classify_reason(c, reason, sizeof reason) ? reason : NULL);
-	add_bool(k, c->from_team);
-	add_s(k, c->customer ? c->customer->name : NULL);
-	add_s(k, c->customer ? NULL : c->unassigned_addr);
+	pgbin_text(b, classify_reason(c, reason, sizeof reason) ? reason : NULL);
+	pgbin_bool(b, c->from_team);
+	pgbin_text(b, c->customer ? c->customer->name : NULL);
+	pgbin_text(b, c->customer ? NULL : c->unassigned_addr);
 	add_t(k, c->time, c->time != 0);
-	add_s(k, d->thr.convs[d->thr.conv_of[i]].id);
-	add_s(k, thread_link_name(d->thr.link[i]));
-	char *refs = refs_literal(lm->hdr);
-	add_s(k, refs);
-	free(refs);
-	add_s(k, d->thr.subject_key[i]);
+	pgbin_text(b, d->thr.convs[d->thr.conv_of[i]].id);
+	pgbin_text(b, thread_link_name(d->thr.link[i]));
+	pgbin_text_array(b, all, n_refs);
+	pgbin_text(b, d->thr.subject_key[i]);
+	if (n_unresolved)
+		pgbin_text_array(b, unresolved, n_unresolved);
+	else
+		pgbin_null(b);
 }
 
-static const char sql_conversations[] =
-	"COPY replyclock.conversations (id, customer, unassigned_addr, has_customer_message, "
-	"subject, first_at, last_at, messages) FROM STDIN";
 
 static void conversation_row(struct copy *k, const struct derived *d, size_t c)
 {
 	const struct conversation *cv = &d->thr.convs[c];
 	size_t first = cv->members[0], last = cv->members[cv->n_members - 1];
-	add_s(k, cv->id);
-	add_s(k, party_customer(cv->customer, cv->unassigned_addr));
-	add_s(k, cv->customer ? NULL : cv->unassigned_addr);
-	add_bool(k, cv->has_customer_msg);
-	add_s(k, d->set.v[first].hdr->subject);
+	struct strbuf *b = &k->b;
+	pgbin_row(b, 8);
+	pgbin_text(b, cv->id);
+	pgbin_text(b, party_customer(cv->customer, cv->unassigned_addr));
+	pgbin_text(b, cv->customer ? NULL : cv->unassigned_addr);
+	pgbin_bool(b, cv->has_customer_msg);
+	pgbin_text(b, d->set.v[first].hdr->subject);
 	add_t(k, d->cls[first].time, d->cls[first].time != 0);
 	add_t(k, d->cls[last].time, d->cls[last].time != 0);
-	add_i(k, (long long)cv->n_members, true);
+	pgbin_int4(b, (int32_t)cv->n_members);
 }
 
-static const char sql_requests[] =
-	"COPY replyclock.requests (opened_message_id, conversation_id, customer, customer_name, "
-	"mailbox, kind, subject, opened_at, replied_message_id, replied_at, business_seconds, "
-	"target_seconds, same_day_cutoff, due_at, due_week, policy, calendar, calendar_digest, error) "
-	"FROM STDIN";
 
 static void request_row(struct copy *k, const struct derived *d, size_t i)
 {
 	const struct request *r = &d->req.v[i];
+	struct strbuf *b = &k->b;
 	char cut[8];
 	snprintf(cut, sizeof cut, "%02d:%02d", r->target.hour % 100, r->target.minute % 100);
-	add_s(k, r->opened_message_id);
-	add_s(k, r->conversation_id);
-	add_s(k, r->customer_key);
-	add_s(k, r->customer_name);
-	add_s(k, r->mailbox);
-	add_s(k, request_kind_name(r->kind));
-	add_s(k, r->subject);
+	pgbin_row(b, 19);
+	pgbin_text(b, r->opened_message_id);
+	pgbin_text(b, r->conversation_id);
+	pgbin_text(b, r->customer_key);
+	pgbin_text(b, r->customer_name);
+	pgbin_text(b, r->mailbox);
+	pgbin_text(b, request_kind_name(r->kind));
+	pgbin_text(b, r->subject);
 	add_t(k, r->opened_at, true);
-	add_s(k, r->replied ? r->replied_message_id : NULL);
+	pgbin_text(b, r->replied ? r->replied_message_id : NULL);
 	add_t(k, r->replied_at, r->replied);
-	add_i(k, (long long)r->business_seconds, r->replied);
-	add_i(k, r->target_seconds, r->target_seconds >= 0);
-	add_s(k, r->target.kind == TARGET_SAME_DAY ? cut : NULL);
+	add_i8(k, r->business_seconds, r->replied);
+	add_i8(k, r->target_seconds, r->target_seconds >= 0);
+	pgbin_text(b, r->target.kind == TARGET_SAME_DAY ? cut : NULL);
 	add_t(k, r->due_at, r->has_due);
 	add_week(k, r->due_at, r->has_due);
-	add_s(k, r->policy);
-	add_s(k, r->calendar);
-	add_s(k, r->calendar_digest);
-	add_s(k, r->error);
+	pgbin_text(b, r->policy);
+	pgbin_text(b, r->calendar);
+	pgbin_text(b, r->calendar_digest);
+	pgbin_text(b, r->error);
 }
 
 typedef void (*row_fn)(struct copy *k, const struct derived *d, size_t i);
 
-/* Rows are written in `order` when given (indexes into the rows). */
-static int write_rows(struct store *s, const struct derived *d, size_t n, const size_t *order,
-		      const struct rc_zone *week_tz, row_fn fn, const char *op, const char *sql, char **err)
+static int cmp_conv_of(const void *a, const void *b, void *ctx)
+{
+	const struct derived *d = ctx;
+	size_t x = d->thr.conv_of[*(const size_t *)a], y = d->thr.conv_of[*(const size_t *)b];
+	return x < y ? -1 : x > y;
+}
+
+static void format_table(struct copy *k, const struct derived *d, int table)
+{
+	static const row_fn fns[DERIVED_TABLES] = { message_row, conversation_row, request_row };
+	size_t n = table == DERIVED_MESSAGES ? d->set.n : table == DERIVED_CONVERSATIONS ? d->thr.n_convs : d->req.n;
+	size_t *order = NULL;
+	if (table == DERIVED_MESSAGES) {
+		/* Messages go in conversation order (conversations are sorted by
+		 * id): in an update the (conversation_id, at) index then takes
+		 * each conversation's rows in one place. */
+		order = xmalloc((n ? n : 1) * sizeof *order);
+		for (size_t i = 0; i < n; i++)
+			order[i] = i;
+		qsort_r(order, n, sizeof *order, cmp_conv_of, (void *)d);
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t start = k->b.len;
+		fns[table](k, d, order ? order[i] : i);
+		row_end(k, start);
+	}
+	free(order);
+}
+
+void derive_format_rows(const struct derived *d, const struct rc_zone *week_tz, int table, struct strbuf *out,
+			row_keep_fn keep, void *ctx)
+{
+	struct copy k = { .b = *out, .week_tz = week_tz, .keep = keep, .keep_ctx = ctx };
+	format_table(&k, d, table);
+	*out = k.b;
+}
+
+static char *copy_sql(int table)
+{
+	return xasprintf("COPY %s (%s) FROM STDIN (FORMAT binary)", derived_table_name[table],
+			 derived_table_columns[table]);
+}
+
+static const char *const write_op[DERIVED_TABLES] = { "writing messages", "writing conversations",
+						     "writing requests" };
+
+int derive_copy_rows(struct store *s, int table, const struct strbuf *rows, char **err)
 {
 	struct copy k;
-	int st = copy_begin(&k, s, sql, op, err);
+	char *sql = copy_sql(table);
+	int st = copy_begin(&k, s, sql, write_op[table], err);
+	free(sql);
+	if (st != STORE_OK)
+		return st;
+	strbuf_append(&k.b, rows->s ? rows->s : "", rows->len);
+	return copy_end(&k, write_op[table], err);
+}
+
+/* Formats and streams every row of one table. */
+static int write_table(struct store *s, const struct derived *d, const struct rc_zone *week_tz, int table,
+		       char **err)
+{
+	struct copy k;
+	char *sql = copy_sql(table);
+	int st = copy_begin(&k, s, sql, write_op[table], err);
+	free(sql);
 	if (st != STORE_OK)
 		return st;
 	k.week_tz = week_tz;
-	for (size_t i = 0; i < n; i++) {
-		fn(&k, d, order ? order[i] : i);
-		row_end(&k);
-	}
-	return copy_end(&k, op, err);
+	format_table(&k, d, table);
+	return copy_end(&k, write_op[table], err);
 }
 
 /* Serialises writers of the derived layer (recompute vs. a poll's update). */
@@ -278,41 +335,32 @@ int derive_lock(struct store *s, char **err)
 	return r ? STORE_OK : st;
 }
 
-static int cmp_conv_of(const void *a, const void *b, void *ctx)
-{
-	const struct derived *d = ctx;
-	size_t x = d->thr.conv_of[*(const size_t *)a], y = d->thr.conv_of[*(const size_t *)b];
-	return x < y ? -1 : x > y;
-}
-
-int derive_write_rows(struct store *s, const struct config *cfg, const struct derived *d, char **err)
+struct rc_zone *derive_week_zone(const struct config *cfg, char **err)
 {
 	char *zerr = NULL;
 	struct rc_zone *tz = rc_zone_load(derive_report_tz(cfg), &zerr);
 	if (!tz) {
 		*err = xasprintf("[report] timezone %s: %s", derive_report_tz(cfg), zerr);
 		free(zerr);
-		return STORE_FINAL;
 	}
-	double t0 = derive_mono();
-	/* Messages go in conversation order (conversations are sorted by id):
-	 * in an update the (conversation_id, at) index then takes each
-	 * conversation's rows in one place (a recompute rebuilds it). */
-	size_t *order = xmalloc((d->set.n ? d->set.n : 1) * sizeof *order);
-	for (size_t i = 0; i < d->set.n; i++)
-		order[i] = i;
-	qsort_r(order, d->set.n, sizeof *order, cmp_conv_of, (void *)d);
-	int st = write_rows(s, d, d->set.n, order, tz, message_row, "writing messages", sql_messages, err);
-	free(order);
-	double t1 = derive_mono();
-	if (st == STORE_OK)
-		st = write_rows(s, d, d->thr.n_convs, NULL, tz, conversation_row, "writing conversations",
-				sql_conversations, err);
-	double t2 = derive_mono();
-	if (st == STORE_OK)
-		st = write_rows(s, d, d->req.n, NULL, tz, request_row, "writing requests", sql_requests, err);
+	return tz;
+}
+
+int derive_write_rows(struct store *s, const struct config *cfg, const struct derived *d, char **err)
+{
+	struct rc_zone *tz = derive_week_zone(cfg, err);
+	if (!tz)
+		return STORE_FINAL;
+	double t[DERIVED_TABLES + 1];
+	int st = STORE_OK;
+	t[0] = derive_mono();
+	for (int table = 0; table < DERIVED_TABLES; table++) {
+		if (st == STORE_OK)
+			st = write_table(s, d, tz, table, err);
+		t[table + 1] = derive_mono();
+	}
 	log_debug("derived rows written: %zu messages %.3f s, %zu conversations %.3f s, %zu requests %.3f s",
-		  d->set.n, t1 - t0, d->thr.n_convs, t2 - t1, d->req.n, derive_mono() - t2);
+		  d->set.n, t[1] - t[0], d->thr.n_convs, t[2] - t[1], d->req.n, t[3] - t[2]);
 	rc_zone_free(&tz);
 	return st;
 }

@@ -6,6 +6,7 @@
 
 #include "tracker/derive.h"
 #include "tracker/derive_store.h"
+#include "tracker/util.h"
 
 /* Everything stored counts: the views judge open requests at now(), and
  * reports reproduce an earlier as-of instant from the stored rows. */
@@ -30,6 +31,29 @@ extern size_t derive_load_fetch_rows;
 void derive_loaded_free(struct loaded *L);
 /* Inserts the messages, conversations and requests of d. */
 int derive_write_rows(struct store *s, const struct config *cfg, const struct derived *d, char **err);
+
+/* The derived tables as the writers know them. Each row is written as a
+ * binary COPY tuple (tracker/pg_copy_bin.h) of derived_table_columns, whose
+ * first column is the table's primary key. */
+enum { DERIVED_MESSAGES, DERIVED_CONVERSATIONS, DERIVED_REQUESTS, DERIVED_TABLES };
+extern const char *const derived_table_name[DERIVED_TABLES];
+extern const char *const derived_table_columns[DERIVED_TABLES];
+/* Decides whether a formatted row (the tuple's bytes) is kept. */
+typedef bool (*row_keep_fn)(void *ctx, const char *row, size_t len);
+/* Appends the rows of one table of d to *out; keep, when not NULL, drops
+ * the rows it returns false for. */
+struct rc_zone;
+void derive_format_rows(const struct derived *d, const struct rc_zone *week_tz, int table, struct strbuf *out,
+			row_keep_fn keep, void *ctx);
+/* Writes rows formatted by derive_format_rows into the table with one COPY. */
+int derive_copy_rows(struct store *s, int table, const struct strbuf *rows, char **err);
+/* The incremental update's write (tracker/derive_diff.c): replaces the
+ * stored rows of the touched conversations (convs) and messages (ids, both
+ * text[] literals) by d's, writing only the rows that changed. */
+int derive_write_changed(struct store *s, const struct config *cfg, const struct derived *d, const char *convs,
+			 const char *ids, char **err);
+/* [report] timezone, which due_week is counted in (free with rc_zone_free). */
+struct rc_zone *derive_week_zone(const struct config *cfg, char **err);
 /* Takes the transaction-level lock that serialises writers of the derived layer. */
 int derive_lock(struct store *s, char **err);
 /* CLOCK_MONOTONIC seconds, for the timings logged at debug level. */

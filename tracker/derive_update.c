@@ -136,12 +136,14 @@ static void find_touch(const struct config *cfg, const struct loaded *N, struct 
 
 /* (1): conversations holding a message named by the batch ($1) or naming
  * one of its ids ($2), with their party and every member's subject. Two
- * branches, so that each can use its index. */
+ * branches, so that each can use its index. A stored message that names a
+ * new one named it while it was unknown, so among its unresolved_refs
+ * (sql/005: far fewer than all refs). */
 static const char sql_ref_ids[] =
 	"SELECT conversation_id FROM replyclock.messages WHERE message_id = ANY($1::text[]) "
 	"UNION "
 	"SELECT m.conversation_id FROM unnest($2::text[]) AS n(id) "
-	"JOIN replyclock.messages m ON m.refs @> ARRAY[n.id]";
+	"JOIN replyclock.messages m ON m.unresolved_refs @> ARRAY[n.id]";
 /* A separate statement: joined to the one above, the planner expects
  * thousands of ids from the GIN lookups and scans every conversation. */
 static const char sql_ref_rows[] =
@@ -303,25 +305,6 @@ static int touched_conversations(struct store *s, struct touch *t, const char *i
 	return st;
 }
 
-static const char sql_delete_requests[] =
-	"DELETE FROM replyclock.requests WHERE conversation_id = ANY($1::text[])";
-static const char sql_delete_conversations[] =
-	"DELETE FROM replyclock.conversations WHERE id = ANY($1::text[])";
-static const char sql_delete_messages[] =
-	"DELETE FROM replyclock.messages WHERE conversation_id = ANY($1::text[]) "
-	"OR message_id = ANY($2::text[])";
-
-static int delete_touched(struct store *s, const char *convs, const char *ids, char **err)
-{
-	const char *p[] = { convs, ids };
-	int st = derive_exec(s, "deleting touched requests", sql_delete_requests, 1, p, err);
-	if (st == STORE_OK)
-		st = derive_exec(s, "deleting touched conversations", sql_delete_conversations, 1, p, err);
-	if (st == STORE_OK)
-		st = derive_exec(s, "deleting touched messages", sql_delete_messages, 2, p, err);
-	return st;
-}
-
 /* Everything after BEGIN; the caller commits or rolls back. */
 static int update_tx(struct store *s, const struct config *cfg, const struct calendar_set *cals,
 		     const char *ids, struct derive_stats *stats, char **err)
@@ -368,11 +351,8 @@ static int update_tx(struct store *s, const struct config *cfg, const struct cal
 		free(convs);
 		return STORE_FINAL;
 	}
-	double t3 = derive_mono();
-	st = delete_touched(s, convs, ids, err);
-	log_debug("derived update: derive %.3f s, delete %.3f s", t3 - t2, derive_mono() - t3);
-	if (st == STORE_OK)
-		st = derive_write_rows(s, cfg, &d, err);
+	log_debug("derived update: derive %.3f s", derive_mono() - t2);
+	st = derive_write_changed(s, cfg, &d, convs, ids, err);
 	if (st == STORE_OK)
 		*stats = (struct derive_stats){ L.n, d.set.n, d.thr.n_convs, d.req.n };
 	derived_free(&d);

@@ -48,12 +48,6 @@ void pg_array_end(struct strbuf *b);
  * a NULL pointer becomes an SQL NULL. Returns a malloc'd string. */
 char *pg_array_literal(const char *const *v, size_t n);
 
-/* Appends one field of a COPY ... FROM STDIN row in text format: a NULL
- * pointer becomes \N; backslash, tab, newline and carriage return are
- * written as \\, \t, \n, \r (the separators and the escape character
- * themselves); every other byte is copied as it is. */
-void pg_copy_field(struct strbuf *b, const char *v);
-
 /* Returns a malloc'd copy of s with every byte sequence that is not valid
  * UTF-8 replaced by U+FFFD, so one badly encoded header can never make the
  * server refuse a whole batch; NULL stays NULL. */

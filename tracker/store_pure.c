@@ -70,24 +70,6 @@ char *pg_array_literal(const char *const *v, size_t n)
 	return strbuf_steal(&b);
 }
 
-void pg_copy_field(struct strbuf *b, const char *v)
-{
-	if (!v) {
-		strbuf_append(b, "\\N", 2);
-		return;
-	}
-	for (const char *p = v; *p;) {
-		size_t run = strcspn(p, "\\\t\n\r");
-		strbuf_append(b, p, run);
-		p += run;
-		if (!*p)
-			break;
-		const char *esc = *p == '\\' ? "\\\\" : *p == '\t' ? "\\t" : *p == '\n' ? "\\n" : "\\r";
-		strbuf_append(b, esc, 2);
-		p++;
-	}
-}
-
 /* Length of the valid UTF-8 sequence at p (at most `left` bytes), 0 if invalid. */
 static size_t utf8_seq_len(const unsigned char *p, size_t left)
 {

@@ -5,6 +5,7 @@
 #include "tracker/cli.h"
 #include "tracker/log.h"
 #include "tracker/migrations.h"
+#include "tracker/pg_copy_bin.h"
 #include "tracker/store_p.h"
 #include "tracker/util.h"
 
@@ -493,6 +494,89 @@ static void store__array_quoting_roundtrip(void)
 	store_close(&s);
 }
 
+/* Binary COPY rows (tracker/pg_copy_bin.c) as the server reads them: every
+ * type the derived writers use, NULLs, empty and nasty arrays, invalid
+ * UTF-8 (repaired, not refused) and instants beyond year 9999. */
+static void store__binary_copy_roundtrip(void)
+{
+	struct store *s = open_db(&db);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	PGconn *c = store_pg(s);
+	PGresult *r = PQexec(c, "CREATE TEMP TABLE bin (n int4, t text, i4 int4, i8 int8, b bool, "
+				"ts timestamptz, d date, a text[] COLLATE \"C\")");
+	CU_ASSERT_EQUAL_FATAL(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	r = PQexec(c, "COPY bin FROM STDIN (FORMAT binary)");
+	CU_ASSERT_EQUAL_FATAL(PQresultStatus(r), PGRES_COPY_IN);
+	PQclear(r);
+	struct strbuf b;
+	strbuf_init(&b, 0);
+	pgbin_header(&b);
+	/* 1: ordinary values */
+	const char *two[] = { "a@x", "b \"q\" {,} NULL" };
+	pgbin_row(&b, 8);
+	pgbin_int4(&b, 1);
+	pgbin_text(&b, "Blåbær\ttab\\slash");
+	pgbin_int4(&b, -7);
+	pgbin_int8(&b, 5000000000LL);
+	pgbin_bool(&b, true);
+	pgbin_timestamptz(&b, 1743500000);  /* 2025-04-01T09:33:20Z */
+	pgbin_date(&b, 20179);              /* 2025-04-01 */
+	pgbin_text_array(&b, two, 2);
+	/* 2: NULLs, empty array, the epochs */
+	pgbin_row(&b, 8);
+	pgbin_int4(&b, 2);
+	pgbin_null(&b);
+	pgbin_null(&b);
+	pgbin_int8(&b, -1);
+	pgbin_bool(&b, false);
+	pgbin_timestamptz(&b, 0);
+	pgbin_date(&b, 0);
+	pgbin_text_array(&b, NULL, 0);
+	/* 3: invalid UTF-8 in text and array, out-of-range instant */
+	const char *bad[] = { "ok", "x\xff" "y" };
+	pgbin_row(&b, 8);
+	pgbin_int4(&b, 3);
+	pgbin_text(&b, "caf\xc3");
+	pgbin_int4(&b, 0);
+	pgbin_int8(&b, 0);
+	pgbin_bool(&b, true);
+	pgbin_timestamptz(&b, (time_t)253402300800LL); /* 10000-01-01 */
+	pgbin_null(&b);
+	pgbin_text_array(&b, bad, 2);
+	pgbin_trailer(&b);
+	CU_ASSERT_EQUAL(PQputCopyData(c, b.s, (int)b.len), 1);
+	CU_ASSERT_EQUAL(PQputCopyEnd(c, NULL), 1);
+	strbuf_free(&b);
+	while ((r = PQgetResult(c))) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			fprintf(stderr, "binary COPY: %s", PQresultErrorMessage(r));
+		CU_ASSERT_EQUAL(PQresultStatus(r), PGRES_COMMAND_OK);
+		PQclear(r);
+	}
+	r = PQexec(c, "SET TIME ZONE 'UTC'; SELECT t, i4, i8, b, ts, d, a, cardinality(a), a[2] "
+		      "FROM bin ORDER BY n");
+	CU_ASSERT_EQUAL_FATAL(PQresultStatus(r), PGRES_TUPLES_OK);
+	CU_ASSERT_EQUAL_FATAL(PQntuples(r), 3);
+	static const char *const want[3][9] = {
+		{ "Blåbær\ttab\\slash", "-7", "5000000000", "t", "2025-04-01 09:33:20+00", "2025-04-01",
+		  "{a@x,\"b \\\"q\\\" {,} NULL\"}", "2", "b \"q\" {,} NULL" },
+		{ "", "", "-1", "f", "1970-01-01 00:00:00+00", "1970-01-01", "{}", "0", "" },
+		{ "caf\xef\xbf\xbd", "0", "0", "t", "infinity", "", "{ok,x\xef\xbf\xbdy}", "2",
+		  "x\xef\xbf\xbdy" },
+	};
+	for (int i = 0; i < 3; i++)
+		for (int k = 0; k < 9; k++) {
+			const char *got = PQgetvalue(r, i, k);
+			if (strcmp(got, want[i][k]))
+				fprintf(stderr, "row %d column %d: got [%s] want [%s]\n", i + 1, k, got, want[i][k]);
+			CU_ASSERT_STRING_EQUAL(got, want[i][k]);
+		}
+	CU_ASSERT(PQgetisnull(r, 1, 0) && PQgetisnull(r, 1, 1) && !PQgetisnull(r, 1, 6));
+	PQclear(r);
+	store_close(&s);
+}
+
 static void store__raw_headers_binary_roundtrip(void)
 {
 	struct store *s = open_db(&db);
@@ -750,6 +834,7 @@ int main(void)
 	CU_add_test(s, "store__uidvalidity_change_resets_cursor", store__uidvalidity_change_resets_cursor);
 	CU_add_test(s, "store__array_quoting_roundtrip", store__array_quoting_roundtrip);
 	CU_add_test(s, "store__raw_headers_binary_roundtrip", store__raw_headers_binary_roundtrip);
+	CU_add_test(s, "store__binary_copy_roundtrip", store__binary_copy_roundtrip);
 	CU_add_test(s, "store__closed_port_names_server", store__closed_port_names_server);
 	CU_add_test(s, "store__terminated_session_is_wait", store__terminated_session_is_wait);
 	CU_add_test(s, "store__insert_rate_10000", store__insert_rate_10000);

@@ -1,5 +1,6 @@
 /* Unit tests of the store's pure helpers: failure classification, array
- * literal quoting, UTF-8 repair and bytea hex. */
+ * literal quoting, UTF-8 repair, bytea hex and the binary COPY row layout. */
+#include "tracker/pg_copy_bin.h"
 #include "tracker/store_p.h"
 #include "tracker/util.h"
 
@@ -71,35 +72,6 @@ static void store__array_literal_quoting(void)
 	free(lit);
 }
 
-static void check_copy(const char *in, const char *want)
-{
-	struct strbuf b;
-	strbuf_init(&b, 0);
-	strbuf_append(&b, "x", 1); /* appends, never resets */
-	pg_copy_field(&b, in);
-	CU_ASSERT_STRING_EQUAL(b.s + 1, want);
-	strbuf_free(&b);
-}
-
-static void store__copy_field_escaping(void)
-{
-	check_copy(NULL, "\\N");
-	check_copy("", "");
-	check_copy("plain text, \"quoted\" {x}", "plain text, \"quoted\" {x}");
-	check_copy("a\tb", "a\\tb");
-	check_copy("line1\nline2\r\n", "line1\\nline2\\r\\n");
-	check_copy("back\\slash", "back\\\\slash");
-	check_copy("\\N", "\\\\N"); /* the text \N is not NULL */
-	check_copy("\\", "\\\\");
-	check_copy("\t\t", "\\t\\t");
-	check_copy("Jürgen Müller <j@ø.no>", "Jürgen Müller <j@ø.no>");
-	/* an array literal as a field (the refs column travels that way) */
-	const char *v[] = { "a\tb", "c\\d" };
-	char *lit = pg_array_literal(v, 2);
-	check_copy(lit, "{\"a\\tb\",\"c\\\\\\\\d\"}");
-	free(lit);
-}
-
 static void check_utf8(const char *in, const char *want, bool valid)
 {
 	char *got = utf8_sanitize(in);
@@ -133,6 +105,41 @@ static void store__bytea_hex(void)
 	free(h);
 }
 
+/* Binary COPY layout (the server round trip is in itest_store). */
+static void store__binary_copy_layout(void)
+{
+	struct strbuf b;
+	strbuf_init(&b, 0);
+	pgbin_header(&b);
+	CU_ASSERT_EQUAL(b.len, 19);
+	CU_ASSERT(memcmp(b.s, "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19) == 0);
+	b.len = 0;
+	pgbin_row(&b, 3);
+	pgbin_int4(&b, 0x01020304);
+	pgbin_null(&b);
+	pgbin_timestamptz(&b, 946684801); /* 2000-01-01T00:00:01Z: 1,000,000 us */
+	static const unsigned char want[] = { 0, 3, 0, 0, 0, 4, 1, 2, 3, 4, 0xff, 0xff, 0xff, 0xff,
+					      0, 0, 0, 8, 0, 0, 0, 0, 0, 0x0f, 0x42, 0x40 };
+	CU_ASSERT_EQUAL(b.len, sizeof want);
+	CU_ASSERT(memcmp(b.s, want, sizeof want) == 0);
+	b.len = 0;
+	pgbin_text_array(&b, NULL, 0);
+	CU_ASSERT_EQUAL(b.len, 16); /* length 12: no dimensions, no flags, text */
+	CU_ASSERT(memcmp(b.s, "\0\0\0\x0c\0\0\0\0\0\0\0\0\0\0\0\x19", 16) == 0);
+	b.len = 0;
+	const char *one[] = { "ab" };
+	pgbin_text_array(&b, one, 1);
+	CU_ASSERT_EQUAL(b.len, 4 + 20 + 4 + 2);
+	CU_ASSERT(memcmp(b.s + 4 + 20, "\0\0\0\x02" "ab", 6) == 0);
+	b.len = 0;
+	pgbin_text(&b, "\xff");  /* invalid: replaced by U+FFFD */
+	CU_ASSERT(b.len == 7 && memcmp(b.s, "\0\0\0\x03\xef\xbf\xbd", 7) == 0);
+	strbuf_free(&b);
+	CU_ASSERT(utf8_valid_n("plain ascii", 11));
+	CU_ASSERT(utf8_valid_n("bl\xc3\xa5", 4));
+	CU_ASSERT(!utf8_valid_n("bl\xc3", 3));
+}
+
 int main(void)
 {
 	if (CU_initialize_registry() != CUE_SUCCESS)
@@ -141,8 +148,8 @@ int main(void)
 	CU_add_test(s, "store__classify_sqlstates", store__classify_sqlstates);
 	CU_add_test(s, "store__array_literal_quoting", store__array_literal_quoting);
 	CU_add_test(s, "store__utf8_sanitize", store__utf8_sanitize);
-	CU_add_test(s, "store__copy_field_escaping", store__copy_field_escaping);
 	CU_add_test(s, "store__bytea_hex", store__bytea_hex);
+	CU_add_test(s, "store__binary_copy_layout", store__binary_copy_layout);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	int failed = (int)CU_get_number_of_failures();
