@@ -252,33 +252,28 @@ static void request_row(struct copy *k, const struct derived *d, size_t i)
 
 typedef void (*row_fn)(struct copy *k, const struct derived *d, size_t i);
 
-static int cmp_conv_of(const void *a, const void *b, void *ctx)
-{
-	const struct derived *d = ctx;
-	size_t x = d->thr.conv_of[*(const size_t *)a], y = d->thr.conv_of[*(const size_t *)b];
-	return x < y ? -1 : x > y;
-}
-
 static void format_table(struct copy *k, const struct derived *d, int table)
 {
 	static const row_fn fns[DERIVED_TABLES] = { message_row, conversation_row, request_row };
-	size_t n = table == DERIVED_MESSAGES ? d->set.n : table == DERIVED_CONVERSATIONS ? d->thr.n_convs : d->req.n;
-	size_t *order = NULL;
 	if (table == DERIVED_MESSAGES) {
-		/* Messages go in conversation order (conversations are sorted by
-		 * id): in an update the (conversation_id, at) index then takes
-		 * each conversation's rows in one place. */
-		order = xmalloc((n ? n : 1) * sizeof *order);
-		for (size_t i = 0; i < n; i++)
-			order[i] = i;
-		qsort_r(order, n, sizeof *order, cmp_conv_of, (void *)d);
+		/* Messages go by conversation (sorted by id), each conversation's
+		 * in time order: the rows arrive sorted as the (conversation_id,
+		 * at) index wants them, which makes its build after a recompute
+		 * cheaper, and an update's rows of one conversation share pages. */
+		for (size_t c = 0; c < d->thr.n_convs; c++)
+			for (size_t m = 0; m < d->thr.convs[c].n_members; m++) {
+				size_t start = k->b.len;
+				message_row(k, d, d->thr.convs[c].members[m]);
+				row_end(k, start);
+			}
+		return;
 	}
+	size_t n = table == DERIVED_CONVERSATIONS ? d->thr.n_convs : d->req.n;
 	for (size_t i = 0; i < n; i++) {
 		size_t start = k->b.len;
-		fns[table](k, d, order ? order[i] : i);
+		fns[table](k, d, i);
 		row_end(k, start);
 	}
-	free(order);
 }
 
 void derive_format_rows(const struct derived *d, const struct rc_zone *week_tz, int table, struct strbuf *out,
