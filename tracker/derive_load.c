@@ -129,12 +129,13 @@ static const char sql_folders[] =
 	"SELECT f.id, m.name, f.name, f.role FROM replyclock.folders f "
 	"JOIN replyclock.mailboxes m ON m.id = f.mailbox_id";
 
-/* The sightings of the given Message-IDs ($1), or of every message in the
- * given conversations ($2). */
-static const char sql_load_some[] =
-	" WHERE s.message_id IN (SELECT unnest($1::text[]) UNION "
-	"SELECT m.message_id FROM unnest($2::text[]) AS c(id) "
-	"JOIN replyclock.messages m ON m.conversation_id = c.id)";
+/* The sightings of the given Message-IDs ($1); or of every message stored
+ * in the given conversations ($2) but those. */
+static const char sql_load_ids[] = " WHERE s.message_id = ANY($1::text[])";
+static const char sql_load_convs[] =
+	" WHERE s.message_id IN (SELECT m.message_id FROM unnest($2::text[]) AS c(id) "
+	"JOIN replyclock.messages m ON m.conversation_id = c.id "
+	"EXCEPT SELECT unnest($1::text[]))";
 
 /* Rows per FETCH: a few MB of result at a time. */
 size_t derive_load_fetch_rows = 20000;
@@ -359,8 +360,8 @@ int derive_load(struct store *s, const char *ids, const char *convs, struct load
 	L->pool = strpool_new();
 	strbuf_init(&ld.tmp, 0);
 	if (ids) {
-		char *sql = xasprintf("%s%s", sql_load, sql_load_some);
-		PGresult *res = store_exec(s, "loading sightings", sql, 2, p, PGRES_TUPLES_OK, &st, err);
+		char *sql = xasprintf("%s%s", sql_load, convs ? sql_load_convs : sql_load_ids);
+		PGresult *res = store_exec(s, "loading sightings", sql, convs ? 2 : 1, p, PGRES_TUPLES_OK, &st, err);
 		free(sql);
 		if (res)
 			load_rows(&ld, s, res);

@@ -21,9 +21,9 @@ struct loaded {
 	size_t n;
 };
 
-/* Loads every sighting; or, with ids (a text[] literal of Message-IDs) and
- * convs (of conversation ids), the sightings of those messages and of
- * every message stored in those conversations. */
+/* Loads every sighting; or, with ids (a text[] literal of Message-IDs), the
+ * sightings of those messages; or, with ids and convs (of conversation
+ * ids), those of every other message stored in those conversations. */
 int derive_load(struct store *s, const char *ids, const char *convs, struct loaded *L, char **err);
 /* Rows per FETCH when every sighting is loaded (inside a transaction, through
  * a cursor); tests make it small to cross chunk boundaries with few rows. */

@@ -96,16 +96,14 @@ static void touch_free(struct touch *t)
 	free(t->addr_since);
 }
 
-/* Subjects are collected with duplicates: only a query parameter. */
-static void add_subject(struct touch *t, const char *subject)
+/* Subjects are collected with duplicates: only a query parameter. key is
+ * a normalised subject; NULL or empty never matches by subject. */
+static void add_subject_key(struct touch *t, const char *key)
 {
-	char *n = subject_normalise(subject);
-	if (!*n) {   /* an empty subject never matches by subject */
-		free(n);
+	if (!key || !*key)
 		return;
-	}
 	t->subjects.v = xrealloc(t->subjects.v, (t->subjects.n + 1) * sizeof *t->subjects.v);
-	t->subjects.v[t->subjects.n++] = n;
+	t->subjects.v[t->subjects.n++] = xstrdup(key);
 }
 
 static void find_touch(const struct config *cfg, const struct loaded *N, struct touch *t)
@@ -125,11 +123,15 @@ static void find_touch(const struct config *cfg, const struct loaded *N, struct 
 			t->since = since;
 		const struct message *m = set.v[i].hdr;
 		if (m->in_reply_to)
-			add_unique(&t->refs, m->in_reply_to);
+			add_unique_sorted(&t->refs, m->in_reply_to);
 		for (size_t r = 0; r < m->references.n; r++)
-			add_unique(&t->refs, m->references.v[r]);
-		add_unique(&t->refs, set.v[i].message_id);
-		add_subject(t, m->subject);
+			add_unique_sorted(&t->refs, m->references.v[r]);
+		/* its own id: a message seen before is stored in a conversation
+		 * (the ids a caller passes need not all be new sightings) */
+		add_unique_sorted(&t->refs, set.v[i].message_id);
+		char *key = subject_normalise(m->subject);
+		add_subject_key(t, key);
+		free(key);
 	}
 	logical_set_free(&set);
 }
@@ -147,7 +149,7 @@ static const char sql_ref_ids[] =
 /* A separate statement: joined to the one above, the planner expects
  * thousands of ids from the GIN lookups and scans every conversation. */
 static const char sql_ref_rows[] =
-	"SELECT c.id, c.customer, c.unassigned_addr, m.subject FROM unnest($1::text[]) AS r(id) "
+	"SELECT c.id, c.customer, c.unassigned_addr, m.subject_key FROM unnest($1::text[]) AS r(id) "
 	"JOIN replyclock.conversations c ON c.id = r.id "
 	"JOIN replyclock.messages m ON m.conversation_id = r.id";
 
@@ -218,7 +220,7 @@ static int ref_conversations(struct store *s, struct touch *t, const char *ids, 
 			add_party(&t->addrs, &t->addr_since, PQgetvalue(r, i, 2), t->since);
 		else if (!PQgetisnull(r, i, 1))
 			add_party(&t->customers, &t->cust_since, PQgetvalue(r, i, 1), t->since);
-		add_subject(t, PQgetisnull(r, i, 3) ? NULL : PQgetvalue(r, i, 3));
+		add_subject_key(t, PQgetisnull(r, i, 3) ? NULL : PQgetvalue(r, i, 3));
 	}
 	PQclear(r);
 	return STORE_OK;
@@ -327,36 +329,43 @@ static int update_tx(struct store *s, const struct config *cfg, const struct cal
 		st = derive_exec(s, "tuning the update's plans", "SET LOCAL random_page_cost = 1.1", 0, NULL,
 				 err);
 	if (st == STORE_OK)
-		st = derive_load(s, ids, "{}", &N, err);
+		st = derive_load(s, ids, NULL, &N, err);
 	if (st != STORE_OK)
 		return st;
 	double t1 = derive_mono();
 	find_touch(cfg, &N, &t);
-	derive_loaded_free(&N);
 	st = touched_conversations(s, &t, ids, &convs, &n_convs, err);
 	touch_free(&t);
 	double t2 = derive_mono();
+	/* The rest of the touched conversations: the batch's own sightings
+	 * are in N already. */
 	if (st == STORE_OK)
 		st = derive_load(s, ids, convs, &L, err);
 	log_debug("derived update: lock and load the batch %.3f s, find %zu touched conversations "
 		  "%.3f s, load them %.3f s", t1 - t0, n_convs, t2 - t1, derive_mono() - t2);
 	t2 = derive_mono();
 	if (st != STORE_OK) {
+		derive_loaded_free(&N);
 		free(convs);
 		return st;
 	}
+	size_t n = N.n + L.n;
+	struct sighting *all = xmalloc((n ? n : 1) * sizeof *all);
+	memcpy(all, N.s, N.n * sizeof *all);
+	memcpy(all + N.n, L.s, L.n * sizeof *all);
 	struct derived d;
-	if (derive_all(cfg, cals, L.s, L.n, AS_OF_EVERYTHING, &d, err) < 0) {
-		derive_loaded_free(&L);
-		free(convs);
-		return STORE_FINAL;
+	if (derive_all(cfg, cals, all, n, AS_OF_EVERYTHING, &d, err) < 0)
+		st = STORE_FINAL;
+	else {
+		log_debug("derived update: derive %.3f s", derive_mono() - t2);
+		st = derive_write_changed(s, cfg, &d, convs, ids, err);
+		if (st == STORE_OK)
+			*stats = (struct derive_stats){ n, d.set.n, d.thr.n_convs, d.req.n };
+		derived_free(&d);
 	}
-	log_debug("derived update: derive %.3f s", derive_mono() - t2);
-	st = derive_write_changed(s, cfg, &d, convs, ids, err);
-	if (st == STORE_OK)
-		*stats = (struct derive_stats){ L.n, d.set.n, d.thr.n_convs, d.req.n };
-	derived_free(&d);
+	free(all);
 	derive_loaded_free(&L);
+	derive_loaded_free(&N);
 	free(convs);
 	return st;
 }
