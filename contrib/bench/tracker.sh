@@ -2,9 +2,13 @@
 # Tracker benchmark (`make bench`): TRACKER_BENCH_N generated messages
 # (default 1,000,000: about 300,000 conversations) in PostgreSQL, then
 #   (a) `replyclock recompute` of everything (goal >= 50,000 messages/s),
-#   (b) the incremental derived update after one import batch of 500 new
+#   (b) the incremental derived update after an import batch of 500 new
 #       inbound messages (goal <= 100 ms; taken from the update's own debug
-#       line, so it excludes parsing and storing the facts),
+#       line, so it excludes parsing and storing the facts): four batches in
+#       one process, as a polling daemon runs them on one connection; the
+#       first also pays for the new server backend warming up (catalog
+#       caches, mapping shared memory), so the figure is the median of the
+#       other three, and the first is shown beside it,
 #   (c) SELECT * FROM replyclock.sla_weekly WHERE week = ... (goal <= 50 ms),
 #   (d) the start-of-poll heal check (messages whose derived rows lag).
 # Facts are loaded with rc-gen --mbox-* and `replyclock import`. Runs itself
@@ -22,9 +26,9 @@ psql -q "$RC_TEST_PG_ADMIN" -c "CREATE DATABASE rc_tracker_bench"
 
 "$B/rc-gen" --seed 3 --messages "$N" --weeks 52 --customers 500 --start 2025-01-06 \
 	--mbox-inbound "$D/in.mbox" --mbox-sent "$D/sent.mbox" --config-snippet "$D/customers.conf" >/dev/null
-# Hold back the newest 500 inbound messages: the batch of (b).
+# Hold back the newest 2,000 inbound messages: the four batches of (b).
 total=$(grep -c '^From ' "$D/in.mbox")
-awk -v keep=$((total - 500)) -v head="$D/in.head" -v tail="$D/in.tail" \
+awk -v keep=$((total - 2000)) -v head="$D/in.head" -v tail="$D/in.tail" \
 	'/^From / { n++ } { print > (n <= keep ? head : tail) }' "$D/in.mbox"
 
 cat >"$D/rc.conf" <<CONF
@@ -61,9 +65,11 @@ awk '{ for (i = 1; i <= NF; i++) if ($i == "in") s = $(i + 1) }
      END { n = $2; printf "(a) recompute: %.0f messages/s (goal >= 50000)\n", n / s }' "$D/recompute.txt"
 
 "$B/replyclock" -vv -c "$D/rc.conf" import --mailbox support --role inbound "$D/in.tail" 2>"$D/tail.log"
-grep "derived update\|derived rows written" "$D/tail.log" | sed 's/.*debug: /    /'
-grep "derived update for" "$D/tail.log" | awk '{ for (i = 1; i <= NF; i++) if ($i == "in") s = $(i + 1) }
-     END { printf "(b) incremental update of one 500-message batch: %.0f ms (goal <= 100 ms)\n", s * 1000 }'
+grep "derived update\|derived rows" "$D/tail.log" | sed 's/.*debug: /    /'
+grep "derived update for" "$D/tail.log" | awk '{ for (i = 1; i <= NF; i++) if ($i == "in") t[++n] = $(i + 1) * 1000 }
+     END { a = t[2]; b = t[3]; c = t[4]
+           med = a > b ? (b > c ? b : (a > c ? c : a)) : (a > c ? a : (b > c ? c : b))
+           printf "(b) incremental update of one 500-message batch: median %.0f ms of batches 2-4 (%.0f, %.0f, %.0f; goal <= 100 ms); batch 1 on a new connection %.0f ms\n", med, a, b, c, t[1] }'
 
 week=$(psql -At "$DB" -c "SELECT due_week FROM replyclock.requests GROUP BY due_week ORDER BY count(*) DESC LIMIT 1")
 best=$(for i in 1 2 3 4 5; do
