@@ -29,7 +29,8 @@ int derive_load(struct store *s, const char *ids, const char *convs, struct load
  * a cursor); tests make it small to cross chunk boundaries with few rows. */
 extern size_t derive_load_fetch_rows;
 void derive_loaded_free(struct loaded *L);
-/* Inserts the messages, conversations and requests of d. */
+/* Inserts the messages, conversations and requests of d into the derived
+ * tables, which this transaction emptied (recompute: written frozen). */
 int derive_write_rows(struct store *s, const struct config *cfg, const struct derived *d, char **err);
 
 /* The derived tables as the writers know them. Each row is written as a
