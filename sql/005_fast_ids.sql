@@ -48,6 +48,13 @@ ALTER TABLE replyclock.requests
 
 COMMENT ON COLUMN replyclock.messages.unresolved_refs IS
 	'The ids of refs that name no message of this conversation (NULL when there are none): what a later message must be looked up by to find the stored messages that name it.';
+-- The update's subject lookup wants only the conversation of each match:
+-- with it in the index the lookup need not visit the table (rows written
+-- by a recompute are all-visible: COPY FREEZE).
+DROP INDEX replyclock.messages_subject_key_idx;
+CREATE INDEX messages_subject_key_idx ON replyclock.messages (subject_key) INCLUDE (conversation_id)
+	WHERE subject_key IS NOT NULL;
+
 CREATE INDEX messages_unresolved_refs_idx ON replyclock.messages USING gin (unresolved_refs)
 	WITH (fastupdate = off) WHERE unresolved_refs IS NOT NULL;
 

@@ -250,30 +250,59 @@ static void request_row(struct copy *k, const struct derived *d, size_t i)
 	pgbin_text(b, r->error);
 }
 
-typedef void (*row_fn)(struct copy *k, const struct derived *d, size_t i);
+/* The time of a conversation's latest member (members are in time order). */
+static time_t conv_last(const struct derived *d, size_t c)
+{
+	const struct conversation *cv = &d->thr.convs[c];
+	return d->cls[cv->members[cv->n_members - 1]].time;
+}
+
+static int cmp_conv_last(const void *a, const void *b, void *ctx)
+{
+	const struct derived *d = ctx;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	time_t tx = conv_last(d, x), ty = conv_last(d, y);
+	if (tx != ty)
+		return tx < ty ? -1 : 1;
+	return x < y ? -1 : x > y; /* convs are sorted by id */
+}
+
+/* Conversations by their latest activity: new mail mostly touches recent
+ * conversations, so written in this order (and their members together,
+ * in time order) the rows an update reads and replaces share few pages,
+ * at the end of the tables, instead of one page each all over them. */
+static size_t *conversations_by_activity(const struct derived *d)
+{
+	size_t n = d->thr.n_convs, *order = xmalloc((n ? n : 1) * sizeof *order);
+	for (size_t c = 0; c < n; c++)
+		order[c] = c;
+	qsort_r(order, n, sizeof *order, cmp_conv_last, (void *)d);
+	return order;
+}
 
 static void format_table(struct copy *k, const struct derived *d, int table)
 {
-	static const row_fn fns[DERIVED_TABLES] = { message_row, conversation_row, request_row };
-	if (table == DERIVED_MESSAGES) {
-		/* Messages go by conversation (sorted by id), each conversation's
-		 * in time order: the rows arrive sorted as the (conversation_id,
-		 * at) index wants them, which makes its build after a recompute
-		 * cheaper, and an update's rows of one conversation share pages. */
-		for (size_t c = 0; c < d->thr.n_convs; c++)
-			for (size_t m = 0; m < d->thr.convs[c].n_members; m++) {
-				size_t start = k->b.len;
-				message_row(k, d, d->thr.convs[c].members[m]);
-				row_end(k, start);
-			}
+	if (table == DERIVED_REQUESTS) { /* already in opening order */
+		for (size_t i = 0; i < d->req.n; i++) {
+			size_t start = k->b.len;
+			request_row(k, d, i);
+			row_end(k, start);
+		}
 		return;
 	}
-	size_t n = table == DERIVED_CONVERSATIONS ? d->thr.n_convs : d->req.n;
-	for (size_t i = 0; i < n; i++) {
-		size_t start = k->b.len;
-		fns[table](k, d, i);
-		row_end(k, start);
+	size_t *order = conversations_by_activity(d);
+	for (size_t i = 0; i < d->thr.n_convs; i++) {
+		const struct conversation *cv = &d->thr.convs[order[i]];
+		for (size_t m = 0; m < (table == DERIVED_MESSAGES ? cv->n_members : 1); m++) {
+			size_t start = k->b.len;
+			if (table == DERIVED_MESSAGES)
+				message_row(k, d, cv->members[m]);
+			else
+				conversation_row(k, d, order[i]);
+			row_end(k, start);
+		}
 	}
+	free(order);
 }
 
 void derive_format_rows(const struct derived *d, const struct rc_zone *week_tz, int table, struct strbuf *out,
