@@ -351,8 +351,10 @@ static int update_tx(struct store *s, const struct config *cfg, const struct cal
 	}
 	size_t n = N.n + L.n;
 	struct sighting *all = xmalloc((n ? n : 1) * sizeof *all);
-	memcpy(all, N.s, N.n * sizeof *all);
-	memcpy(all + N.n, L.s, L.n * sizeof *all);
+	if (N.n) /* an empty load may leave its array NULL */
+		memcpy(all, N.s, N.n * sizeof *all);
+	if (L.n)
+		memcpy(all + N.n, L.s, L.n * sizeof *all);
 	struct derived d;
 	if (derive_all(cfg, cals, all, n, AS_OF_EVERYTHING, &d, err) < 0)
 		st = STORE_FINAL;
