@@ -322,12 +322,18 @@ static char *copy_sql(int table, bool freeze)
 static const char *const write_op[DERIVED_TABLES] = { "writing messages", "writing conversations",
 						     "writing requests" };
 
+static int copy_table_begin(struct copy *k, struct store *s, int table, bool freeze, char **err)
+{
+	char *sql = copy_sql(table, freeze);
+	int st = copy_begin(k, s, sql, write_op[table], err);
+	free(sql);
+	return st;
+}
+
 int derive_copy_rows(struct store *s, int table, const struct strbuf *rows, char **err)
 {
 	struct copy k;
-	char *sql = copy_sql(table, false);
-	int st = copy_begin(&k, s, sql, write_op[table], err);
-	free(sql);
+	int st = copy_table_begin(&k, s, table, false, err);
 	if (st != STORE_OK)
 		return st;
 	strbuf_append(&k.b, rows->s ? rows->s : "", rows->len);
@@ -346,9 +352,7 @@ static int write_table(struct store *s, const struct derived *d, const struct rc
 		       char **err)
 {
 	struct copy k;
-	char *sql = copy_sql(table, true);
-	int st = copy_begin(&k, s, sql, write_op[table], err);
-	free(sql);
+	int st = copy_table_begin(&k, s, table, true, err);
 	if (st != STORE_OK)
 		return st;
 	k.week_tz = week_tz;

@@ -66,23 +66,6 @@ void pgbin_raw(struct strbuf *b, const void *p, size_t len)
 	put(b, p, len);
 }
 
-bool utf8_valid_n(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-	while (i < n && p[i] < 0x80)
-		i++;
-	if (i == n)
-		return true;
-	/* Rare (non-ASCII subjects and names): the careful check. */
-	char *copy = xmalloc(n - i + 1);
-	memcpy(copy, s + i, n - i);
-	copy[n - i] = '\0';
-	bool ok = utf8_valid(copy);
-	free(copy);
-	return ok;
-}
-
 /* One text value of length n (no NUL inside). */
 static void text_n(struct strbuf *b, const char *v, size_t n)
 {

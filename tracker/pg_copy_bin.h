@@ -39,7 +39,4 @@ void pgbin_date(struct strbuf *b, int64_t days);
  * list is '{}'). */
 void pgbin_text_array(struct strbuf *b, const char *const *v, size_t n);
 
-/* True when the n bytes at s (no NUL among them) are valid UTF-8; fast on ASCII. */
-bool utf8_valid_n(const char *s, size_t n);
-
 #endif

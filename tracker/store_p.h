@@ -54,6 +54,8 @@ char *pg_array_literal(const char *const *v, size_t n);
 char *utf8_sanitize(const char *s);
 /* True when the NUL-terminated s is valid UTF-8. */
 bool utf8_valid(const char *s);
+/* True when the n bytes at s (no NUL among them) are valid UTF-8; fast on ASCII. */
+bool utf8_valid_n(const char *s, size_t n);
 
 /* Returns bytea hex input ("\x4142...") for n bytes: binary-safe, NULs too. */
 char *bytea_hex(const void *p, size_t n);

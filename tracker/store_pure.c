@@ -99,13 +99,21 @@ static size_t utf8_seq_len(const unsigned char *p, size_t left)
 	return len;
 }
 
-bool utf8_valid(const char *s)
+bool utf8_valid_n(const char *s, size_t n)
 {
-	size_t n = strlen(s);
-	for (size_t i = 0, len; i < n; i += len)
-		if (!(len = utf8_seq_len((const unsigned char *)s + i, n - i)))
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n && p[i] < 0x80) /* most headers are ASCII */
+		i++;
+	for (size_t len; i < n; i += len)
+		if (!(len = utf8_seq_len(p + i, n - i)))
 			return false;
 	return true;
+}
+
+bool utf8_valid(const char *s)
+{
+	return utf8_valid_n(s, strlen(s));
 }
 
 char *utf8_sanitize(const char *s)
